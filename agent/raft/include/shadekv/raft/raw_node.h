@@ -196,7 +196,8 @@ class RawNode {
   Ready GetReady();
   void Advance(const Ready& ready);
 
-  NodeStatus Status() const;
+  // Named GetStatus because a member called Status would hide shadekv::Status.
+  NodeStatus GetStatus() const;
 
  private:
   class Impl;
