@@ -6,8 +6,9 @@ set -euo pipefail
 
 packages=(
   g++ cmake ninja-build pkg-config clang-format
-  libleveldb-dev libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libpoco-dev libsodium-dev
+  libleveldb-dev libsnappy-dev libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libpoco-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  etcd-server etcd-client  # the reference implementation the compatibility tests compare against
 )
 
 missing=()

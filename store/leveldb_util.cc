@@ -5,6 +5,9 @@
 #include <leveldb/options.h>
 #include <leveldb/write_batch.h>
 
+#include <filesystem>
+#include <system_error>
+
 namespace shadekv::store {
 namespace {
 
@@ -37,6 +40,15 @@ Status FromLevelDb(const leveldb::Status& status, std::string_view what) {
 
 Result<std::unique_ptr<leveldb::DB>> OpenLevelDb(const std::string& path, std::string_view format,
                                                  const OpenOptions& options) {
+  // LevelDB creates the directory (and a LOCK file) even when it then refuses
+  // because create_if_missing is false; look first so a refusal touches nothing.
+  if (!options.create_if_missing) {
+    std::error_code ignored;
+    if (!std::filesystem::exists(std::filesystem::path(path) / "CURRENT", ignored)) {
+      return Status::FailedPrecondition("no shadekv database at " + path +
+                                        " (no LevelDB CURRENT file): check --data-dir");
+    }
+  }
   leveldb::Options db_options;
   db_options.create_if_missing = options.create_if_missing;
   db_options.paranoid_checks = true;

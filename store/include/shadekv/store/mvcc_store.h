@@ -1,0 +1,223 @@
+// MvccStore: the etcd v3 key-value state machine on LevelDB.
+//
+// Every write arrives as one committed Raft entry through Apply(), which
+// performs the entry in one LevelDB WriteBatch together with the entry's Raft
+// index, so a crash never applies an entry twice or half. Reads (Range,
+// Changes, HashKv, ExportSnapshot) run against LevelDB snapshots and may run
+// on many threads while one thread applies.
+//
+// Semantics follow etcd 3.4 (see /work/shared/ETCD-NOTES.md "KV semantics"):
+// revisions, versions, range_end rules, limit/more/count, sorting, filters,
+// txn compares and the duplicate-key rule, compaction errors and messages.
+//
+// Threads: Open/RestoreFromSnapshot are static. Apply and MarkApplied must be
+// called from one thread at a time (the apply thread). CompactStep must be
+// called from one thread at a time (it may be another thread than the apply
+// thread). Everything else is const and may be called from any thread at any
+// time, concurrently with Apply and CompactStep.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "shadekv/common/status.h"
+#include "shadekv/store/kv_types.h"
+
+namespace leveldb {
+class DB;
+class Snapshot;
+}  // namespace leveldb
+
+namespace shadekv::store {
+
+// A caller-owned persistent entry written in the same batch as an applied
+// entry (leases, auth, membership: state that must move atomically with the
+// applied index). Lives in its own namespace, never visible to Range.
+// `value` nullopt deletes the entry.
+struct MetaWrite {
+  std::string key;
+  std::optional<std::string> value;
+};
+
+// One committed Raft entry's effect on the store. `op` monostate means the
+// entry changes no key (only `meta`, possibly nothing).
+struct WriteRequest {
+  std::variant<std::monostate, PutRequest, DeleteRangeRequest, TxnRequest, CompactionRequest> op;
+  std::vector<MetaWrite> meta;  // written only when `op` succeeds
+};
+
+struct ApplyResult {
+  // The response type matching WriteRequest::op (monostate for monostate).
+  std::variant<std::monostate, PutResponse, DeleteRangeResponse, TxnResponse, CompactionResponse>
+      response;
+  // The change made, for watchers. revision 0 and no changes when the entry
+  // made no revision (delete of nothing, read-only txn, compaction, monostate).
+  ChangeEvent event;
+};
+
+struct HashResult {
+  uint32_t hash = 0;             // CRC32 of the live keyspace at `revision`
+  int64_t revision = 0;          // the revision hashed
+  int64_t compact_revision = 0;  // the store's compaction revision (0: never compacted)
+};
+
+struct MvccOptions {
+  bool create_if_missing = true;
+  // Sync each applied batch. Off by default: the Raft log is the durable
+  // record and replays entries above AppliedIndex() after a crash.
+  bool sync = false;
+  size_t write_buffer_bytes = 4 << 20;
+};
+
+// Snapshot stream callbacks. A sink receives consecutive chunks of at most
+// kSnapshotChunkBytes; a non-OK return aborts the export with that status. A
+// source fills up to `capacity` bytes of `buffer` and returns how many it
+// wrote, 0 meaning end of stream. Progress gets (bytes done, total bytes).
+using SnapshotSink = std::function<Status(std::string_view chunk)>;
+using SnapshotSource = std::function<Result<size_t>(char* buffer, size_t capacity)>;
+using SnapshotProgress = std::function<void(uint64_t done, uint64_t total)>;
+inline constexpr size_t kSnapshotChunkBytes = 64 << 10;
+
+// LevelDB format marker of a kv store directory (see store/leveldb_util.h).
+// Never change it: bump the number with a new layout.
+inline constexpr char kKvFormat[] = "shadekv-kv/1";
+
+class MvccStore {
+ public:
+  // Opens or creates the store in `dir` (LevelDB format "shadekv-kv/1").
+  // A new store is at revision 1 with AppliedIndex() 0. Errors: those of
+  // OpenLevelDb (a foreign or raft-log directory is kFailedPrecondition), and
+  // kDataLoss when the store's own records are malformed.
+  static Result<std::unique_ptr<MvccStore>> Open(const std::string& dir,
+                                                 const MvccOptions& options = {});
+
+  ~MvccStore();
+  MvccStore(const MvccStore&) = delete;
+  MvccStore& operator=(const MvccStore&) = delete;
+
+  // Applies the committed entry at `raft_index` (apply thread only).
+  //
+  // - raft_index <= AppliedIndex(): kFailedPrecondition, nothing changes.
+  // - The request fails etcd's checks (empty key, value/lease provided with
+  //   ignore_*, ignore_* on a missing key, duplicate key in txn, too many txn
+  //   ops, future/compacted revision in a txn range or a compaction): the
+  //   error is returned with etcd's message (kInvalidArgument or
+  //   kOutOfRange), no key changes and no meta is written, but raft_index IS
+  //   recorded as applied: every member reaches the same verdict on the same
+  //   entry, exactly as etcd consumes such an entry. Callers tell these apart
+  //   from storage failures by code.
+  // - A storage failure (kUnavailable, kDataLoss): nothing was written; the
+  //   store must be reopened and the entry replayed.
+  // On success one batch holds every key change, the meta writes and the
+  // index. It is synced only when MvccOptions::sync is set.
+  // Lease ids are stored as given: checking that a lease exists ("requested
+  // lease not found") belongs to the lease layer, before it calls Apply.
+  Result<ApplyResult> Apply(const WriteRequest& request, uint64_t raft_index);
+
+  // Records `raft_index` as applied for an entry that changes nothing
+  // (Apply with a monostate op). Same index rule as Apply.
+  Status MarkApplied(uint64_t raft_index);
+
+  // The highest applied Raft index (0 for a new store); survives reopen.
+  uint64_t AppliedIndex() const;
+  // The current revision (1 for an empty store).
+  int64_t CurrentRevision() const;
+  // The revision of the last accepted compaction (0 if none). Reads below it
+  // fail, even while the physical deletion (CompactStep) is still running.
+  int64_t CompactRevision() const;
+
+  // etcd Range. Errors: kInvalidArgument "etcdserver: key is not provided";
+  // kOutOfRange "mvcc: required revision is a future revision" /
+  // "mvcc: required revision has been compacted". The response revision is
+  // the current revision even for a read at an old revision.
+  Result<RangeResponse> Range(const RangeRequest& request) const;
+
+  // Physically deletes up to `max_versions` versions made unreadable by
+  // compaction (superseded versions and tombstones below the compaction
+  // revision). Returns true when nothing is left to delete. Progress is
+  // persisted with each step, so after a crash the work resumes. One thread
+  // at a time; runs concurrently with Apply and readers. max_versions 0
+  // deletes nothing and only reports whether work is left.
+  Result<bool> CompactStep(size_t max_versions);
+
+  // Every change in revisions (from_exclusive, to_inclusive], oldest first,
+  // at most `max_events` revisions, with prev_kv where the previous version
+  // exists. A watcher starting at revision S asks for (S-1, ...].
+  // Errors: kOutOfRange "mvcc: required revision has been compacted" when
+  // from_exclusive + 1 < CompactRevision() (like etcd, a watch may start at
+  // the compaction revision itself; events at exactly the compaction revision
+  // are reported but their prev_kv is gone); kOutOfRange future revision when
+  // to_inclusive > CurrentRevision(). from_exclusive >= to_inclusive: empty.
+  Result<std::vector<ChangeEvent>> Changes(int64_t from_exclusive, int64_t to_inclusive,
+                                           size_t max_events) const;
+
+  // CRC32 (Poco::Checksum) over every live key at `revision` (<= 0: current)
+  // in key order: key, value, create_revision, mod_revision, version, lease.
+  // Independent of retained history, so stores with different compaction
+  // histories but the same keyspace hash alike. Errors as for Range.
+  Result<HashResult> HashKv(int64_t revision) const;
+
+  // Caller meta (see MetaWrite). GetMeta: nullopt when absent. ScanMeta: all
+  // entries whose key starts with `prefix`, in key order.
+  Result<std::optional<std::string>> GetMeta(std::string_view key) const;
+  Result<std::vector<std::pair<std::string, std::string>>> ScanMeta(std::string_view prefix) const;
+
+  // Streams a consistent point-in-time copy of the whole store (all retained
+  // versions, caller meta, revision, compaction revision, applied index) to
+  // `sink`. Format: see store/snapshot_format.h. Any thread.
+  Status ExportSnapshot(const SnapshotSink& sink, const SnapshotProgress& progress = {}) const;
+
+  // Builds a store at `target_dir` from a stream made by ExportSnapshot.
+  // Writes into "<target_dir>.restoring", verifies the SHA-256 trailer and
+  // the keyspace hash, then replaces target_dir (which must not be open). On
+  // any error (kDataLoss for truncated/corrupt streams, kInvalidArgument for a
+  // foreign stream or an unknown format version, errors of `source`),
+  // target_dir is untouched and the temporary directory is removed.
+  static Status RestoreFromSnapshot(const std::string& target_dir, const SnapshotSource& source,
+                                    const SnapshotProgress& progress = {});
+
+ private:
+  // A consistent read point: a LevelDB snapshot and the state it matches.
+  struct View {
+    std::shared_ptr<const leveldb::Snapshot> snapshot;
+    int64_t current_revision = 1;
+    int64_t compact_revision = 0;
+  };
+
+  MvccStore(std::string dir, std::unique_ptr<leveldb::DB> db, const MvccOptions& options);
+
+  Status LoadState();
+  View AcquireView() const;  // takes the snapshot under mu_
+  // Checks a read revision against `view`; returns the revision to read.
+  static Result<int64_t> ResolveReadRevision(const View& view, int64_t requested);
+
+  // Fixed after construction.
+  const std::string dir_;
+  const std::unique_ptr<leveldb::DB> db_;
+  const MvccOptions options_;
+
+  // Guarded by mu_: the state of the latest written batch, updated right
+  // after the LevelDB write. A reader's snapshot may therefore already hold a
+  // batch newer than the revision it saw; reads name their revision, so that
+  // is harmless, and the snapshot export reads the state from the snapshot.
+  // compact_revision_ only grows after its batch is written, so physical
+  // deletion for it never reaches a snapshot that saw the older value.
+  mutable std::mutex mu_;
+  int64_t current_revision_ = 1;
+  int64_t compact_revision_ = 0;
+  uint64_t applied_index_ = 0;
+
+  // Serializes CompactStep calls (its cursor lives in LevelDB).
+  std::mutex compact_mu_;
+};
+
+}  // namespace shadekv::store
