@@ -62,9 +62,7 @@ class MemoryStorage : public Storage {
 
   // Makes GetSnapshot() answer kUnavailable until called with false (for
   // testing the leader's retry path).
-  void SetSnapshotTemporarilyUnavailable(bool unavailable) {
-    snapshot_unavailable_ = unavailable;
-  }
+  void SetSnapshotTemporarilyUnavailable(bool unavailable) { snapshot_unavailable_ = unavailable; }
 
  private:
   uint64_t SnapshotIndex() const { return entries_.front().index; }

@@ -26,24 +26,24 @@ namespace shadekv::raft {
 // Sent between members; the agent's transport encodes every field. Wire-
 // visible: never renumber. Local-only kinds (kHup, kBeat) are never sent.
 enum class MessageType : uint8_t {
-  kHup = 0,               // local: start an election
-  kBeat = 1,              // local: leader should send heartbeats
-  kProp = 2,              // a proposal forwarded from a follower to the leader
-  kApp = 3,               // AppendEntries (§5.3)
-  kAppResp = 4,           //
-  kVote = 5,              // RequestVote (§5.2)
-  kVoteResp = 6,          //
-  kPreVote = 7,           // PreVote (thesis §9.6)
-  kPreVoteResp = 8,       //
-  kSnap = 9,              // InstallSnapshot chunk (§7)
-  kHeartbeat = 10,        //
-  kHeartbeatResp = 11,    //
-  kTransferLeader = 12,   // ask the leader to hand leadership to `from`'s target
-  kTimeoutNow = 13,       // leader transfer: campaign now (thesis §3.10)
-  kReadIndex = 14,        // a follower asks the leader for a read index (thesis §6.4)
-  kReadIndexResp = 15,    //
-  kSnapStatus = 16,       // local: host reports the outcome of sending a snapshot
-  kUnreachable = 17,      // local: host reports a peer unreachable
+  kHup = 0,              // local: start an election
+  kBeat = 1,             // local: leader should send heartbeats
+  kProp = 2,             // a proposal forwarded from a follower to the leader
+  kApp = 3,              // AppendEntries (§5.3)
+  kAppResp = 4,          //
+  kVote = 5,             // RequestVote (§5.2)
+  kVoteResp = 6,         //
+  kPreVote = 7,          // PreVote (thesis §9.6)
+  kPreVoteResp = 8,      //
+  kSnap = 9,             // InstallSnapshot chunk (§7)
+  kHeartbeat = 10,       //
+  kHeartbeatResp = 11,   //
+  kTransferLeader = 12,  // ask the leader to hand leadership to `from`'s target
+  kTimeoutNow = 13,      // leader transfer: campaign now (thesis §3.10)
+  kReadIndex = 14,       // a follower asks the leader for a read index (thesis §6.4)
+  kReadIndexResp = 15,   //
+  kSnapStatus = 16,      // local: host reports the outcome of sending a snapshot
+  kUnreachable = 17,     // local: host reports a peer unreachable
 };
 
 struct Message {
@@ -94,10 +94,10 @@ struct ReadState {
 //      Serve `read_states` once their index is applied.
 //   4. Call Advance() with this Ready.
 struct Ready {
-  std::optional<SoftState> soft_state;  // set when it changed since the last Ready
-  std::optional<HardState> hard_state;  // set when it changed since the last Ready
-  Snapshot snapshot;                    // a snapshot to install (received from the leader)
-  std::vector<Entry> entries;           // to append to stable storage
+  std::optional<SoftState> soft_state;   // set when it changed since the last Ready
+  std::optional<HardState> hard_state;   // set when it changed since the last Ready
+  Snapshot snapshot;                     // a snapshot to install (received from the leader)
+  std::vector<Entry> entries;            // to append to stable storage
   std::vector<Entry> committed_entries;  // to apply, in order
   std::vector<Message> messages;         // to send
   std::vector<ReadState> read_states;
@@ -109,11 +109,11 @@ struct Config {
   // Ticks without hearing a leader before a follower campaigns; the actual
   // timeout is randomized in [election_tick, 2*election_tick) (§5.2).
   int election_tick = 10;
-  int heartbeat_tick = 1;  // ticks between leader heartbeats
-  const Storage* storage = nullptr;  // not owned; must outlive the RawNode
-  uint64_t applied = 0;  // index the host's state machine has already applied
-  uint64_t max_size_per_msg = 1 << 20;  // bytes of entries in one kApp
-  int max_inflight_msgs = 256;          // kApp messages in flight per follower
+  int heartbeat_tick = 1;                 // ticks between leader heartbeats
+  const Storage* storage = nullptr;       // not owned; must outlive the RawNode
+  uint64_t applied = 0;                   // index the host's state machine has already applied
+  uint64_t max_size_per_msg = 1 << 20;    // bytes of entries in one kApp
+  int max_inflight_msgs = 256;            // kApp messages in flight per follower
   uint64_t max_proposal_bytes = 2 << 20;  // Propose rejects larger data
   uint64_t max_snapshot_chunk_bytes = 1 << 20;
   bool pre_vote = true;
