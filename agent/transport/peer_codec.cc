@@ -13,7 +13,7 @@
 
 #include <msgpack.hpp>
 
-#include <exception>
+#include "agent/codec/msgpack_reader.h"
 
 namespace shadekv::agent {
 namespace {
@@ -74,109 +74,28 @@ void PackMessage(Packer& pk, const raft::Message& m) {
   }
 }
 
-const char* TypeName(msgpack::type::object_type t) {
-  switch (t) {
-    case msgpack::type::NIL:
-      return "nil";
-    case msgpack::type::BOOLEAN:
-      return "bool";
-    case msgpack::type::POSITIVE_INTEGER:
-      return "uint";
-    case msgpack::type::NEGATIVE_INTEGER:
-      return "negative int";
-    case msgpack::type::FLOAT32:
-    case msgpack::type::FLOAT64:
-      return "float";
-    case msgpack::type::STR:
-      return "str";
-    case msgpack::type::BIN:
-      return "bin";
-    case msgpack::type::ARRAY:
-      return "array";
-    case msgpack::type::MAP:
-      return "map";
-    case msgpack::type::EXT:
-      return "ext";
-  }
-  return "unknown";
-}
-
-// Walks a decoded object tree with type checks; the first problem wins and
-// carries the path to the offending field.
-class Reader {
- public:
-  Status error() const { return error_; }
-  bool failed() const { return !error_.ok(); }
-
-  void Fail(const std::string& path, const std::string& problem) {
-    if (!failed()) error_ = Status::InvalidArgument("peer frame: " + path + ": " + problem);
-  }
-
-  const msgpack::object* Array(const msgpack::object& o, const std::string& path,
-                               uint32_t expected_size) {
-    if (o.type != msgpack::type::ARRAY) {
-      Fail(path, std::string("expected array, got ") + TypeName(o.type));
-      return nullptr;
-    }
-    if (o.via.array.size != expected_size) {
-      Fail(path, "expected " + std::to_string(expected_size) + " fields, got " +
-                     std::to_string(o.via.array.size));
-      return nullptr;
-    }
-    return o.via.array.ptr;
-  }
-
-  uint64_t Uint(const msgpack::object& o, const std::string& path) {
-    if (o.type != msgpack::type::POSITIVE_INTEGER) {
-      Fail(path, std::string("expected uint, got ") + TypeName(o.type));
-      return 0;
-    }
-    return o.via.u64;
-  }
-
-  bool Bool(const msgpack::object& o, const std::string& path) {
-    if (o.type != msgpack::type::BOOLEAN) {
-      Fail(path, std::string("expected bool, got ") + TypeName(o.type));
-      return false;
-    }
-    return o.via.boolean;
-  }
-
-  std::string Bin(const msgpack::object& o, const std::string& path) {
-    if (o.type != msgpack::type::BIN) {
-      Fail(path, std::string("expected bin, got ") + TypeName(o.type));
-      return {};
-    }
-    return std::string(o.via.bin.ptr, o.via.bin.size);
-  }
-
-  std::vector<raft::NodeId> Ids(const msgpack::object& o, const std::string& path) {
-    std::vector<raft::NodeId> ids;
-    if (o.type != msgpack::type::ARRAY) {
-      Fail(path, std::string("expected array, got ") + TypeName(o.type));
-      return ids;
-    }
-    for (uint32_t i = 0; i < o.via.array.size && !failed(); ++i) {
-      ids.push_back(Uint(o.via.array.ptr[i], path + "[" + std::to_string(i) + "]"));
-    }
-    return ids;
-  }
-
- private:
-  Status error_;
-};
-
 constexpr uint64_t kLastMessageType = static_cast<uint64_t>(raft::MessageType::kUnreachable);
 constexpr uint64_t kLastEntryType = static_cast<uint64_t>(raft::EntryType::kConfChange);
+
+std::vector<raft::NodeId> ReadIds(MsgpackReader& r, const msgpack::object& o,
+                                  const std::string& path) {
+  std::vector<raft::NodeId> ids;
+  uint32_t size = 0;
+  const msgpack::object* items = r.List(o, path, &size);
+  for (uint32_t i = 0; items != nullptr && i < size && !r.failed(); ++i) {
+    ids.push_back(r.Uint(items[i], path + "[" + std::to_string(i) + "]"));
+  }
+  return ids;
+}
 
 bool IsLocalOnly(raft::MessageType type) {
   return type == raft::MessageType::kHup || type == raft::MessageType::kBeat ||
          type == raft::MessageType::kSnapStatus || type == raft::MessageType::kUnreachable;
 }
 
-raft::Entry ReadEntry(Reader& r, const msgpack::object& o, const std::string& path) {
+raft::Entry ReadEntry(MsgpackReader& r, const msgpack::object& o, const std::string& path) {
   raft::Entry e;
-  const msgpack::object* f = r.Array(o, path, 4);
+  const msgpack::object* f = r.Fields(o, path, 4);
   if (f == nullptr) return e;
   e.term = r.Uint(f[0], path + ".term");
   e.index = r.Uint(f[1], path + ".index");
@@ -188,10 +107,10 @@ raft::Entry ReadEntry(Reader& r, const msgpack::object& o, const std::string& pa
   return e;
 }
 
-raft::Message ReadMessage(Reader& r, const msgpack::object& o, const std::string& path,
+raft::Message ReadMessage(MsgpackReader& r, const msgpack::object& o, const std::string& path,
                           const PeerFrameLimits& limits) {
   raft::Message m;
-  const msgpack::object* f = r.Array(o, path, 14);
+  const msgpack::object* f = r.Fields(o, path, 14);
   if (f == nullptr) return m;
   uint64_t type = r.Uint(f[0], path + ".type");
   if (!r.failed() && type > kLastMessageType) {
@@ -208,7 +127,7 @@ raft::Message ReadMessage(Reader& r, const msgpack::object& o, const std::string
   m.index = r.Uint(f[5], path + ".index");
   const msgpack::object& entries = f[6];
   if (entries.type != msgpack::type::ARRAY) {
-    r.Fail(path + ".entries", std::string("expected array, got ") + TypeName(entries.type));
+    r.FailType(path + ".entries", "array", entries);
   } else if (entries.via.array.size > limits.max_entries_per_message) {
     r.Fail(path + ".entries", "too many entries (" + std::to_string(entries.via.array.size) + ")");
   } else {
@@ -226,12 +145,12 @@ raft::Message ReadMessage(Reader& r, const msgpack::object& o, const std::string
   if (snap.type != msgpack::type::NIL && m.type != raft::MessageType::kSnap) {
     r.Fail(path + ".snapshot", "only snapshot messages carry a snapshot");
   } else if (snap.type != msgpack::type::NIL) {
-    const msgpack::object* s = r.Array(snap, path + ".snapshot", 5);
+    const msgpack::object* s = r.Fields(snap, path + ".snapshot", 5);
     if (s != nullptr) {
       m.snapshot.meta.index = r.Uint(s[0], path + ".snapshot.index");
       m.snapshot.meta.term = r.Uint(s[1], path + ".snapshot.term");
-      m.snapshot.meta.conf_state.voters = r.Ids(s[2], path + ".snapshot.voters");
-      m.snapshot.meta.conf_state.learners = r.Ids(s[3], path + ".snapshot.learners");
+      m.snapshot.meta.conf_state.voters = ReadIds(r, s[2], path + ".snapshot.voters");
+      m.snapshot.meta.conf_state.learners = ReadIds(r, s[3], path + ".snapshot.learners");
       m.snapshot.data = r.Bin(s[4], path + ".snapshot.data");
     }
   }
@@ -260,29 +179,17 @@ Result<PeerFrame> DecodePeerFrame(std::string_view bytes, const PeerFrameLimits&
                                    " bytes exceeds the limit of " +
                                    std::to_string(limits.max_frame_bytes));
   }
-  msgpack::object_handle handle;
-  size_t offset = 0;
-  try {
-    // Nested depth of a valid frame is 5; maps, ext and long strings never appear
-    // (a short str is let through only to report it as a mistyped field).
-    msgpack::unpack_limit unpack_limits(/*array=*/limits.max_entries_per_message + 1, /*map=*/0,
-                                        /*str=*/4096, /*bin=*/limits.max_frame_bytes, /*ext=*/0,
-                                        /*depth=*/6);
-    handle = msgpack::unpack(bytes.data(), bytes.size(), offset, nullptr, nullptr, unpack_limits);
-  } catch (const msgpack::insufficient_bytes&) {
-    return Status::InvalidArgument("peer frame: truncated (" + std::to_string(bytes.size()) +
-                                   " bytes)");
-  } catch (const std::exception& e) {
-    return Status::InvalidArgument(std::string("peer frame: not valid MessagePack: ") + e.what());
-  }
-  if (offset != bytes.size()) {
-    return Status::InvalidArgument("peer frame: " + std::to_string(bytes.size() - offset) +
-                                   " trailing bytes after the frame");
-  }
+  // Nested depth of a valid frame is 5; maps, ext and long strings never appear
+  // (a short str is let through only to report it as a mistyped field).
+  msgpack::unpack_limit unpack_limits(/*array=*/limits.max_entries_per_message + 1, /*map=*/0,
+                                      /*str=*/4096, /*bin=*/limits.max_frame_bytes, /*ext=*/0,
+                                      /*depth=*/6);
+  SHADEKV_ASSIGN_OR_RETURN(msgpack::object_handle handle,
+                           UnpackExactlyOne(bytes, unpack_limits, "peer frame", "frame"));
 
-  Reader r;
+  MsgpackReader r("peer frame", {limits.max_messages, 0});
   PeerFrame frame;
-  const msgpack::object* f = r.Array(handle.get(), "frame", 4);
+  const msgpack::object* f = r.Fields(handle.get(), "frame", 4);
   if (f == nullptr) return r.error();
   uint64_t version = r.Uint(f[0], "version");
   if (!r.failed() && version != kPeerFrameVersion) {
@@ -295,7 +202,7 @@ Result<PeerFrame> DecodePeerFrame(std::string_view bytes, const PeerFrameLimits&
   frame.from = r.Uint(f[2], "from");
   const msgpack::object& messages = f[3];
   if (messages.type != msgpack::type::ARRAY) {
-    r.Fail("messages", std::string("expected array, got ") + TypeName(messages.type));
+    r.FailType("messages", "array", messages);
   } else if (messages.via.array.size > limits.max_messages) {
     r.Fail("messages", "too many messages (" + std::to_string(messages.via.array.size) + ")");
   } else {

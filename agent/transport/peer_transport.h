@@ -72,6 +72,10 @@ class PeerTransport {
 
   const PeerTransportStats& stats() const { return stats_; }
 
+  // For a caller that waits on the inbound socket together with other file
+  // descriptors (zmq::poll) and then calls Receive(0ms).
+  zmq::pollitem_t InboundPollItem() { return {inbound_.handle(), 0, ZMQ_POLLIN, 0}; }
+
  private:
   PeerTransport(zmq::context_t& context, const PeerTransportOptions& options);
   void RecordBadFrame(const std::string& why);

@@ -1,0 +1,493 @@
+// Request routing and handlers for the etcd JSON gateway.
+#include "agent/api/client_api.h"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/URI.h>
+
+#include <chrono>
+#include <functional>
+#include <istream>
+#include <map>
+#include <memory>
+#include <variant>
+#include <vector>
+
+#include "agent/api/etcd_errors.h"
+#include "agent/api/etcd_json.h"
+#include "store/txn_validation.h"
+
+namespace shadekv::api {
+namespace {
+
+constexpr char kServerVersion[] = "3.4.23";  // the etcd API level we implement
+constexpr char kClusterVersion[] = "3.4.0";
+
+struct Reply {
+  int http_status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+Reply ErrorReply(const Status& status) {
+  // The store speaks mvcc's own words; etcd's server prefixes them.
+  if (status.message().rfind("mvcc: ", 0) == 0) {
+    Status prefixed(status.code(), "etcdserver: " + status.message());
+    return {HttpStatusForCode(status.code()), EncodeErrorBody(prefixed)};
+  }
+  return {HttpStatusForCode(status.code()), EncodeErrorBody(status)};
+}
+
+using Handler = std::function<Reply(agent::Member&, const std::string& body,
+                                    const agent::RequestOrigin& origin)>;
+
+ResponseHeader HeaderOf(agent::Member& m, int64_t revision) {
+  ResponseHeader h;
+  h.cluster_id = m.cluster_id();
+  h.member_id = m.id();
+  h.revision = revision;
+  h.raft_term = m.RaftTerm();
+  return h;
+}
+
+Member ToApiMember(const agent::MemberRecord& r) {
+  Member m;
+  m.id = r.id;
+  m.name = r.name;
+  m.peer_urls = r.peer_urls;
+  m.client_urls = r.client_urls;
+  m.is_learner = r.is_learner;
+  return m;
+}
+
+Result<std::vector<Member>> ApiMembers(agent::Member& m) {
+  SHADEKV_ASSIGN_OR_RETURN(std::vector<agent::MemberRecord> records, m.Members());
+  std::vector<Member> out;
+  for (const agent::MemberRecord& r : records) out.push_back(ToApiMember(r));
+  return out;
+}
+
+// shadekv has no leases yet (issue 5), so every lease a put names is unknown;
+// etcd's applier answers this for a put whose lease does not exist.
+Status ErrLeaseNotFound() { return Status::NotFound("etcdserver: requested lease not found"); }
+
+// Whether a put anywhere in `txn` (either branch, nested txns too) names a
+// lease. Until leases exist this rejects the whole txn, where etcd would
+// fail only when the put is on the branch taken.
+bool NamesLease(const store::TxnRequest& txn) {
+  for (const std::vector<store::RequestOp>* branch : {&txn.success, &txn.failure}) {
+    for (const store::RequestOp& op : *branch) {
+      if (const auto* put = std::get_if<store::PutRequest>(&op.request)) {
+        if (put->lease != 0) return true;
+      } else if (const auto* nested =
+                     std::get_if<std::shared_ptr<const store::TxnRequest>>(&op.request)) {
+        if (*nested != nullptr && NamesLease(**nested)) return true;
+      }
+    }
+  }
+  return false;
+}
+
+// Parses with `parse`, runs `run`, encodes with `encode`; any error becomes
+// etcd's error reply.
+template <typename Req, typename Resp>
+Reply Serve(const std::string& body, Result<Req> (*parse)(std::string_view),
+            const std::function<Result<Resp>(const Req&)>& run,
+            const std::function<std::string(const Resp&)>& encode) {
+  Result<Req> request = parse(body);
+  if (!request.ok()) return ErrorReply(request.status());
+  Result<Resp> response = run(*request);
+  if (!response.ok()) return ErrorReply(response.status());
+  return {200, encode(*response)};
+}
+
+// The KV handlers run etcd's stateless checks (empty key, txn limits and
+// duplicate keys) before proposing, as etcd's gRPC layer does: a bad request
+// must not consume a Raft index. The applier repeats them for entries that
+// arrive from elsewhere.
+const std::map<std::string, Handler>& Routes() {
+  static const std::map<std::string, Handler> routes = {
+      {"kv/range",
+       [](agent::Member& m, const std::string& body, const agent::RequestOrigin&) {
+         return Serve<store::RangeRequest, store::RangeResponse>(
+             body, &ParseRangeRequest,
+             [&](const auto& r) -> Result<store::RangeResponse> {
+               SHADEKV_RETURN_IF_ERROR(store::ValidateRange(r));
+               return m.Range(r);
+             },
+             [&](const auto& r) { return EncodeRangeResponse(HeaderOf(m, r.revision), r); });
+       }},
+      {"kv/put",
+       [](agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {
+         return Serve<store::PutRequest, store::PutResponse>(
+             body, &ParsePutRequest,
+             [&](const auto& r) -> Result<store::PutResponse> {
+               SHADEKV_RETURN_IF_ERROR(store::ValidatePut(r));
+               if (r.lease != 0) return ErrLeaseNotFound();
+               return m.Put(r, o);
+             },
+             [&](const auto& r) { return EncodePutResponse(HeaderOf(m, r.revision), r); });
+       }},
+      {"kv/deleterange",
+       [](agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {
+         return Serve<store::DeleteRangeRequest, store::DeleteRangeResponse>(
+             body, &ParseDeleteRangeRequest,
+             [&](const auto& r) -> Result<store::DeleteRangeResponse> {
+               SHADEKV_RETURN_IF_ERROR(store::ValidateDeleteRange(r));
+               return m.DeleteRange(r, o);
+             },
+             [&](const auto& r) { return EncodeDeleteRangeResponse(HeaderOf(m, r.revision), r); });
+       }},
+      {"kv/txn",
+       [](agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {
+         return Serve<store::TxnRequest, store::TxnResponse>(
+             body, &ParseTxnRequest,
+             [&](const auto& r) -> Result<store::TxnResponse> {
+               SHADEKV_RETURN_IF_ERROR(store::ValidateTxn(r));
+               if (NamesLease(r)) return ErrLeaseNotFound();
+               return m.Txn(r, o);
+             },
+             [&](const auto& r) { return EncodeTxnResponse(HeaderOf(m, r.revision), r); });
+       }},
+      {"kv/compaction",
+       [](agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {
+         return Serve<store::CompactionRequest, store::CompactionResponse>(
+             body, &ParseCompactionRequest, [&](const auto& r) { return m.Compact(r, o); },
+             [&](const auto& r) { return EncodeCompactionResponse(HeaderOf(m, r.revision)); });
+       }},
+      {"maintenance/status",
+       [](agent::Member& m, const std::string& body, const agent::RequestOrigin&) {
+         return Serve<StatusRequest, agent::MemberStatus>(
+             body, &ParseStatusRequest,
+             [&](const auto&) -> Result<agent::MemberStatus> { return m.GetStatus(); },
+             [&](const agent::MemberStatus& s) {
+               StatusResponse r;
+               r.version = kServerVersion;
+               r.db_size = static_cast<int64_t>(s.db_size);
+               r.db_size_in_use = static_cast<int64_t>(s.db_size);
+               r.leader = s.leader;
+               r.raft_index = s.commit_index;
+               r.raft_term = s.term;
+               r.raft_applied_index = s.applied_index;
+               r.is_learner = s.is_learner;
+               return EncodeStatusResponse(HeaderOf(m, s.revision), r);
+             });
+       }},
+      {"maintenance/hash",
+       [](agent::Member& m, const std::string& body, const agent::RequestOrigin&) {
+         return Serve<HashRequest, store::HashResult>(
+             body, &ParseHashRequest, [&](const auto&) { return m.HashKv(0); },
+             [&](const auto& h) { return EncodeHashResponse(HeaderOf(m, h.revision), h.hash); });
+       }},
+      {"maintenance/hashkv",
+       [](agent::Member& m, const std::string& body, const agent::RequestOrigin&) {
+         return Serve<HashKvRequest, store::HashResult>(
+             body, &ParseHashKvRequest, [&](const auto& r) { return m.HashKv(r.revision); },
+             [&](const auto& h) {
+               return EncodeHashKvResponse(HeaderOf(m, m.CurrentRevision()), h);
+             });
+       }},
+      {"maintenance/alarm",
+       [](agent::Member& m, const std::string& body, const agent::RequestOrigin&) {
+         // No alarm can be raised yet (quota and corruption checks arrive
+         // with issue 10), so the list is truthfully empty and deactivating
+         // clears nothing; activating by hand is refused until alarms exist.
+         return Serve<AlarmRequest, std::vector<std::pair<uint64_t, AlarmRequest::Type>>>(
+             body, &ParseAlarmRequest,
+             [&](const AlarmRequest& r)
+                 -> Result<std::vector<std::pair<uint64_t, AlarmRequest::Type>>> {
+               if (r.action == AlarmRequest::Action::kActivate) {
+                 return Status::Unimplemented(
+                     "etcdserver: raising alarms by hand is not supported yet (NOSPACE and "
+                     "CORRUPT alarms arrive with quota and corruption checks)");
+               }
+               if (r.action != AlarmRequest::Action::kGet &&
+                   r.action != AlarmRequest::Action::kDeactivate) {
+                 return Status::InvalidArgument("etcdserver: unknown alarm action " +
+                                                std::to_string(static_cast<int>(r.action)));
+               }
+               return std::vector<std::pair<uint64_t, AlarmRequest::Type>>{};
+             },
+             [&](const auto& alarms) {
+               return EncodeAlarmResponse(HeaderOf(m, m.CurrentRevision()), alarms);
+             });
+       }},
+      {"cluster/member/list",
+       [](agent::Member& m, const std::string& body, const agent::RequestOrigin&) {
+         return Serve<MemberListRequest, std::vector<Member>>(
+             body, &ParseMemberListRequest, [&](const auto&) { return ApiMembers(m); },
+             [&](const auto& ms) { return EncodeMembersResponse(HeaderOf(m, 0), ms); });
+       }},
+      {"cluster/member/add",
+       [](agent::Member& m, const std::string& body, const agent::RequestOrigin&) {
+         return Serve<MemberAddRequest, agent::MemberRecord>(
+             body, &ParseMemberAddRequest,
+             [&](const auto& r) { return m.AddMember(r.peer_urls, r.is_learner); },
+             [&](const agent::MemberRecord& added) {
+               Result<std::vector<Member>> all = ApiMembers(m);
+               return EncodeMemberAddResponse(HeaderOf(m, 0), ToApiMember(added),
+                                              all.ok() ? *all : std::vector<Member>{});
+             });
+       }},
+      {"cluster/member/remove",
+       [](agent::Member& m, const std::string& body, const agent::RequestOrigin&) {
+         return Serve<MemberRemoveRequest, std::vector<Member>>(
+             body, &ParseMemberRemoveRequest,
+             [&](const auto& r) -> Result<std::vector<Member>> {
+               SHADEKV_RETURN_IF_ERROR(m.RemoveMember(r.id));
+               return ApiMembers(m);
+             },
+             [&](const auto& ms) { return EncodeMembersResponse(HeaderOf(m, 0), ms); });
+       }},
+      {"cluster/member/update",
+       [](agent::Member& m, const std::string& body, const agent::RequestOrigin&) {
+         return Serve<MemberUpdateRequest, std::vector<Member>>(
+             body, &ParseMemberUpdateRequest,
+             [&](const auto& r) -> Result<std::vector<Member>> {
+               SHADEKV_RETURN_IF_ERROR(m.UpdateMember(r.id, r.peer_urls));
+               return ApiMembers(m);
+             },
+             [&](const auto& ms) { return EncodeMembersResponse(HeaderOf(m, 0), ms); });
+       }},
+      {"cluster/member/promote",
+       [](agent::Member& m, const std::string& body, const agent::RequestOrigin&) {
+         return Serve<MemberPromoteRequest, std::vector<Member>>(
+             body, &ParseMemberPromoteRequest,
+             [&](const auto& r) -> Result<std::vector<Member>> {
+               SHADEKV_RETURN_IF_ERROR(m.PromoteMember(r.id));
+               return ApiMembers(m);
+             },
+             [&](const auto& ms) { return EncodeMembersResponse(HeaderOf(m, 0), ms); });
+       }},
+  };
+  return routes;
+}
+
+class RequestHandler : public Poco::Net::HTTPRequestHandler {
+ public:
+  RequestHandler(agent::Member* member, MetricsRegistry* metrics, size_t max_body)
+      : member_(member), metrics_(metrics), max_body_(max_body) {}
+
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override {
+    auto started = std::chrono::steady_clock::now();
+    std::string path = Poco::URI(request.getURI()).getPath();
+    Reply reply = Route(request, path);
+    auto status = static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.http_status);
+    response.setStatusAndReason(status, Poco::Net::HTTPResponse::getReasonForStatus(status));
+    response.setContentType(reply.content_type);
+    response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
+    response.send() << reply.body;
+    double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    std::string labels =
+        "path=\"" + MetricPath(path) + "\",code=\"" + std::to_string(reply.http_status) + "\"";
+    metrics_->Counter("shadekv_http_requests_total", "HTTP requests by path and status", labels)
+        ->fetch_add(1);
+    metrics_
+        ->Latency("shadekv_http_request_duration_seconds", "HTTP request latency by path",
+                  "path=\"" + MetricPath(path) + "\"")
+        ->Observe(seconds);
+  }
+
+ private:
+  // Unknown paths share one label so a scanner cannot grow the registry.
+  static std::string MetricPath(const std::string& path) {
+    std::string method;
+    if (RouteKey(path, &method) || path == "/health" || path == "/version" || path == "/metrics") {
+      return path;
+    }
+    return "other";
+  }
+
+  static bool RouteKey(const std::string& path, std::string* key) {
+    for (const char* prefix : {"/v3/", "/v3beta/"}) {
+      if (path.rfind(prefix, 0) == 0) {
+        *key = path.substr(std::string(prefix).size());
+        if (key->rfind("kv/lease/", 0) == 0) *key = key->substr(3);
+        return Routes().count(*key) != 0;
+      }
+    }
+    return false;
+  }
+
+  Reply Route(Poco::Net::HTTPServerRequest& request, const std::string& path) {
+    const std::string& method = request.getMethod();
+    // etcd's /health and /version answer GET only; /metrics (promhttp) any method.
+    if ((path == "/health" || path == "/version") && method != "GET") return MethodNotAllowed();
+    if (path == "/health") return Health();
+    if (path == "/version") {
+      return {200, std::string("{\"etcdserver\":\"") + kServerVersion + "\",\"etcdcluster\":\"" +
+                       kClusterVersion + "\"}"};
+    }
+    if (path == "/metrics") {
+      return {200, metrics_->Render(), "text/plain; version=0.0.4; charset=utf-8"};
+    }
+    std::string key;
+    if (!RouteKey(path, &key)) {
+      // Two different 404s in etcd: grpc-gateway's for its own prefixes, Go's
+      // http.ServeMux's for everything else.
+      const bool gateway = path.rfind("/v3/", 0) == 0 || path.rfind("/v3beta/", 0) == 0;
+      return {404, gateway ? "Not Found\n" : "404 page not found\n", "text/plain; charset=utf-8"};
+    }
+    if (method != "POST") return MethodNotAllowed();
+    std::string body;
+    Status read = ReadBody(request, &body);
+    if (!read.ok()) return ErrorReply(read);
+    agent::RequestOrigin origin;
+    origin.client_address = request.clientAddress().toString();
+    return Routes().at(key)(*member_, body, origin);
+  }
+
+  static Reply MethodNotAllowed() {
+    return {405, "Method Not Allowed\n", "text/plain; charset=utf-8"};
+  }
+
+  Status ReadBody(Poco::Net::HTTPServerRequest& request, std::string* body) {
+    // Base64 makes a body up to 4/3 of the request; anything far beyond is
+    // refused before it is read into memory.
+    const size_t limit = max_body_ * 2 + (64 << 10);
+    if (request.hasContentLength() && request.getContentLength64() > 0 &&
+        static_cast<uint64_t>(request.getContentLength64()) > limit) {
+      return Status::InvalidArgument("etcdserver: request is too large");
+    }
+    // HTTP/1.1: a request with neither a length nor chunked encoding has no
+    // body (Poco would otherwise read until the client closes).
+    if (!request.hasContentLength() && !request.getChunkedTransferEncoding()) return Status::Ok();
+    std::istream& in = request.stream();
+    char buffer[16384];
+    while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
+      body->append(buffer, static_cast<size_t>(in.gcount()));
+      if (body->size() > limit) return Status::InvalidArgument("etcdserver: request is too large");
+    }
+    return Status::Ok();
+  }
+
+  Reply Health() {
+    // etcd answers healthy when a leader exists and a linearizable read
+    // succeeds; so do we.
+    Status barrier = member_->LinearizableBarrier();
+    if (!barrier.ok()) {
+      return {503, "{\"health\":\"false\",\"reason\":\"" + barrier.message() + "\"}",
+              "text/plain; charset=utf-8"};
+    }
+    return {200, "{\"health\":\"true\"}", "text/plain; charset=utf-8"};
+  }
+
+  agent::Member* member_;
+  MetricsRegistry* metrics_;
+  size_t max_body_;
+};
+
+class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  HandlerFactory(agent::Member* member, MetricsRegistry* metrics, size_t max_body)
+      : member_(member), metrics_(metrics), max_body_(max_body) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
+    return new RequestHandler(member_, metrics_, max_body_);
+  }
+
+ private:
+  agent::Member* member_;
+  MetricsRegistry* metrics_;
+  size_t max_body_;
+};
+
+Result<Poco::Net::SocketAddress> ParseHttpUrl(const std::string& url) {
+  try {
+    Poco::URI uri(url);
+    if (uri.getScheme() != "http" || uri.getHost().empty()) {
+      return Status::InvalidArgument("client URL '" + url +
+                                     "': expected http://host:port (https arrives with TLS)");
+    }
+    return Poco::Net::SocketAddress(uri.getHost(), uri.getPort());
+  } catch (const Poco::Exception& e) {
+    return Status::InvalidArgument("client URL '" + url + "': " + e.displayText());
+  }
+}
+
+// Raft and store numbers, read from the member when /metrics is scraped.
+void RegisterMemberGauges(MetricsRegistry& metrics, agent::Member* member) {
+  struct Gauge {
+    const char* name;
+    const char* help;
+    double (*read)(const agent::MemberStatus&);
+  };
+  static const Gauge kGauges[] = {
+      {"shadekv_server_has_leader", "Whether a leader exists (1) or not (0)",
+       [](const agent::MemberStatus& s) { return s.leader != 0 ? 1.0 : 0.0; }},
+      {"shadekv_server_leader_changes_seen_total", "Leader changes seen by this member",
+       [](const agent::MemberStatus& s) { return static_cast<double>(s.raft.leader_changes); }},
+      {"shadekv_server_raft_term", "Current Raft term",
+       [](const agent::MemberStatus& s) { return static_cast<double>(s.term); }},
+      {"shadekv_server_raft_commit_index", "Raft commit index",
+       [](const agent::MemberStatus& s) { return static_cast<double>(s.commit_index); }},
+      {"shadekv_server_raft_applied_index", "Raft applied index",
+       [](const agent::MemberStatus& s) { return static_cast<double>(s.applied_index); }},
+      {"shadekv_server_proposals_committed_total", "Proposals committed and applied here",
+       [](const agent::MemberStatus& s) {
+         return static_cast<double>(s.raft.proposals_committed);
+       }},
+      {"shadekv_server_proposals_failed_total", "Proposals that failed fast",
+       [](const agent::MemberStatus& s) { return static_cast<double>(s.raft.proposals_failed); }},
+      {"shadekv_server_proposals_pending", "Proposals waiting to be applied",
+       [](const agent::MemberStatus& s) { return static_cast<double>(s.raft.proposals_pending); }},
+      {"shadekv_disk_wal_fsync_total", "Synced writes of the Raft log",
+       [](const agent::MemberStatus& s) { return static_cast<double>(s.raft.fsyncs); }},
+      {"shadekv_mvcc_db_total_size_in_bytes", "Size of the store's files",
+       [](const agent::MemberStatus& s) { return static_cast<double>(s.db_size); }},
+      {"shadekv_mvcc_revision", "Current store revision",
+       [](const agent::MemberStatus& s) { return static_cast<double>(s.revision); }},
+      {"shadekv_network_peer_frames_dropped_total", "Peer frames dropped (queue full, peer down)",
+       [](const agent::MemberStatus& s) {
+         return static_cast<double>(s.raft.transport.frames_dropped);
+       }},
+      {"shadekv_network_peer_bad_frames_total", "Undecodable or foreign peer frames received",
+       [](const agent::MemberStatus& s) {
+         return static_cast<double>(s.raft.transport.bad_frames + s.raft.transport.foreign_frames);
+       }},
+  };
+  for (const Gauge& g : kGauges) {
+    metrics.Gauge(g.name, g.help, [member, read = g.read] { return read(member->GetStatus()); });
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<ClientApi>> ClientApi::Start(const ClientApiOptions& options,
+                                                    agent::Member* member) {
+  std::unique_ptr<ClientApi> api(new ClientApi());
+  RegisterMemberGauges(api->metrics_, member);
+  for (const std::string& url : options.listen_urls) {
+    SHADEKV_ASSIGN_OR_RETURN(Poco::Net::SocketAddress address, ParseHttpUrl(url));
+    try {
+      Poco::Net::ServerSocket socket(address, 256);
+      Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
+      params->setMaxThreads(options.max_threads);
+      params->setMaxQueued(1024);
+      params->setKeepAlive(true);
+      params->setMaxKeepAliveRequests(0);  // unlimited, like Go's server
+      params->setKeepAliveTimeout(Poco::Timespan(120, 0));
+      api->urls_.push_back("http://" + socket.address().toString());
+      api->servers_.push_back(std::make_unique<Poco::Net::HTTPServer>(
+          new HandlerFactory(member, &api->metrics_, options.max_request_bytes), socket, params));
+      api->servers_.back()->start();
+    } catch (const Poco::Exception& e) {
+      return Status::Unavailable("cannot listen for clients on " + url + ": " + e.displayText() +
+                                 " (is another process using this address?)");
+    }
+  }
+  return api;
+}
+
+ClientApi::~ClientApi() {
+  for (auto& server : servers_) server->stopAll(true);
+}
+
+}  // namespace shadekv::api

@@ -1,0 +1,48 @@
+// The client-facing HTTP API: etcd v3's JSON gateway paths served with Poco.
+//
+// Routes POST /v3/... (and /v3beta/...) to the member, encoding and decoding
+// with etcd_json.h, plus GET /health, /version and /metrics. Each request is
+// handled on one of Poco's server threads; the member does the waiting for
+// Raft.
+#pragma once
+
+#include <Poco/Net/HTTPServer.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/api/metrics.h"
+#include "agent/server/member.h"
+#include "shadekv/common/status.h"
+
+namespace shadekv::api {
+
+struct ClientApiOptions {
+  std::vector<std::string> listen_urls;  // http://host:port (port 0 picks one)
+  size_t max_request_bytes = 1536 * 1024;
+  int max_threads = 64;  // Poco server threads per listener
+};
+
+class ClientApi {
+ public:
+  // Binds every listen URL and starts serving. Errors: kInvalidArgument for a
+  // URL that is not http://host:port, kUnavailable when it cannot be bound.
+  static Result<std::unique_ptr<ClientApi>> Start(const ClientApiOptions& options,
+                                                  agent::Member* member);
+  ~ClientApi();
+
+  // The bound URLs, with real ports.
+  const std::vector<std::string>& urls() const { return urls_; }
+  MetricsRegistry& metrics() { return metrics_; }
+
+ private:
+  ClientApi() = default;
+
+  std::vector<std::unique_ptr<Poco::Net::HTTPServer>> servers_;
+  std::vector<std::string> urls_;
+  MetricsRegistry metrics_;
+};
+
+}  // namespace shadekv::api

@@ -1,0 +1,122 @@
+// Go-compatible JSON output (encoding/json encodeState.string, Go 1.19).
+#include "agent/api/json_writer.h"
+
+#include "agent/api/go_base64.h"
+
+namespace shadekv::api {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+
+size_t Utf8SequenceLength(std::string_view s, uint32_t& rune) {
+  auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
+  unsigned char c = b(0);
+  size_t n;
+  uint32_t min;
+  if (c >= 0xC2 && c <= 0xDF) {
+    n = 2, min = 0x80, rune = c & 0x1F;
+  } else if (c >= 0xE0 && c <= 0xEF) {
+    n = 3, min = 0x800, rune = c & 0x0F;
+  } else if (c >= 0xF0 && c <= 0xF4) {
+    n = 4, min = 0x10000, rune = c & 0x07;
+  } else {
+    return 0;
+  }
+  if (s.size() < n) return 0;
+  for (size_t i = 1; i < n; ++i) {
+    if ((b(i) & 0xC0) != 0x80) return 0;
+    rune = (rune << 6) | (b(i) & 0x3F);
+  }
+  if (rune < min || rune > 0x10FFFF || (rune >= 0xD800 && rune <= 0xDFFF)) return 0;
+  return n;
+}
+
+}  // namespace
+
+void AppendJsonString(std::string& out, std::string_view s) {
+  out += '"';
+  size_t i = 0;
+  while (i < s.size()) {
+    auto c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      switch (c) {
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
+        default:
+          if (c < 0x20 || c == '<' || c == '>' || c == '&') {
+            out += "\\u00";
+            out += kHex[c >> 4];
+            out += kHex[c & 0xF];
+          } else {
+            out += static_cast<char>(c);
+          }
+      }
+      ++i;
+      continue;
+    }
+    uint32_t rune = 0;
+    size_t n = Utf8SequenceLength(s.substr(i), rune);
+    if (n == 0) {
+      out += "\\ufffd";
+      ++i;
+    } else if (rune == 0x2028 || rune == 0x2029) {
+      out += rune == 0x2028 ? "\\u2028" : "\\u2029";
+      i += n;
+    } else {
+      out.append(s.substr(i, n));
+      i += n;
+    }
+  }
+  out += '"';
+}
+
+std::string& JsonObjectWriter::Field(std::string_view name) {
+  if (!first_) out_ += ',';
+  first_ = false;
+  out_ += '"';
+  out_ += name;
+  out_ += "\":";
+  return out_;
+}
+
+void JsonObjectWriter::Int64AsString(std::string_view name, int64_t v) {
+  if (v == 0) return;
+  Field(name) += '"' + std::to_string(v) + '"';
+}
+
+void JsonObjectWriter::Uint64AsString(std::string_view name, uint64_t v) {
+  if (v == 0) return;
+  Field(name) += '"' + std::to_string(v) + '"';
+}
+
+void JsonObjectWriter::String(std::string_view name, std::string_view v) {
+  if (v.empty()) return;
+  AppendJsonString(Field(name), v);
+}
+
+void JsonObjectWriter::Bytes(std::string_view name, std::string_view v) {
+  if (v.empty()) return;
+  std::string& out = Field(name);
+  out += '"';
+  out += EncodeBase64(v);
+  out += '"';
+}
+
+void JsonObjectWriter::True(std::string_view name, bool v) {
+  if (v) Field(name) += "true";
+}
+
+}  // namespace shadekv::api

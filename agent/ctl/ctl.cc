@@ -1,0 +1,197 @@
+// Command table and dispatch: global flags, then the command's own flags,
+// accepted anywhere on the line as cobra accepts them.
+#include "agent/ctl/ctl.h"
+
+#include <cstdlib>
+
+#include "agent/ctl/commands.h"
+#include "agent/ctl/kv_requests.h"
+
+namespace shadekv::ctl {
+
+namespace {
+
+struct Command {
+  std::vector<std::string> path;  // {"member", "add"}
+  std::string summary;
+  std::vector<FlagSpec> flags;
+  int (*run)(const ParsedFlags&, CommandEnv&);
+};
+
+std::vector<FlagSpec> GlobalFlagSpecs() {
+  return {{"endpoints", 0, FlagKind::kString},
+          {"write-out", 'w', FlagKind::kString},
+          {"command-timeout", 0, FlagKind::kDuration},
+          {"dial-timeout", 0, FlagKind::kDuration},
+          {"hex", 0, FlagKind::kBool},
+          {"help", 'h', FlagKind::kBool}};
+}
+
+const std::vector<Command>& Commands() {
+  static const std::vector<Command> kCommands = {
+      {{"put"}, "Puts the given key into the store", PutFlagSpecs(), RunPut},
+      {{"get"}, "Gets the key or a range of keys", GetFlagSpecs(), RunGet},
+      {{"del"},
+       "Removes the specified key or range of keys [key, range_end)",
+       DelFlagSpecs(),
+       RunDel},
+      {{"txn"},
+       "Txn processes all the requests in one transaction",
+       {{"interactive", 'i', FlagKind::kBool}},
+       RunTxn},
+      {{"compaction"},
+       "Compacts the event history",
+       {{"physical", 0, FlagKind::kBool}},
+       RunCompaction},
+      {{"member", "list"}, "Lists all members in the cluster", {}, RunMemberList},
+      {{"member", "add"},
+       "Adds a member into the cluster",
+       {{"peer-urls", 0, FlagKind::kString}, {"learner", 0, FlagKind::kBool}},
+       RunMemberAdd},
+      {{"member", "remove"}, "Removes a member from the cluster", {}, RunMemberRemove},
+      {{"member", "update"},
+       "Updates a member in the cluster",
+       {{"peer-urls", 0, FlagKind::kString}},
+       RunMemberUpdate},
+      {{"member", "promote"}, "Promotes a non-voting member in the cluster", {}, RunMemberPromote},
+      {{"endpoint", "status"},
+       "Prints out the status of endpoints specified in `--endpoints`",
+       {{"cluster", 0, FlagKind::kBool}},
+       RunEndpointStatus},
+      {{"endpoint", "health"},
+       "Checks the healthiness of endpoints specified in `--endpoints`",
+       {{"cluster", 0, FlagKind::kBool}},
+       RunEndpointHealth},
+      {{"endpoint", "hashkv"},
+       "Prints the KV history hash for each endpoint in --endpoints",
+       {{"cluster", 0, FlagKind::kBool}, {"rev", 0, FlagKind::kInt64}},
+       RunEndpointHashKv},
+  };
+  return kCommands;
+}
+
+std::string Usage() {
+  std::string text =
+      "NAME:\n\tshadectl - A command line client for shadekv (etcd v3 JSON gateway)\n\n"
+      "USAGE:\n\tshadectl [global flags] <command> [flags] [args]\n\nCOMMANDS:\n";
+  for (const Command& c : Commands()) {
+    std::string name = c.path[0] + (c.path.size() > 1 ? " " + c.path[1] : "");
+    text +=
+        "\t" + name + std::string(name.size() < 16 ? 16 - name.size() : 1, ' ') + c.summary + "\n";
+  }
+  text +=
+      "\nGLOBAL OPTIONS:\n"
+      "      --endpoints=127.0.0.1:2379\tcomma-separated endpoints, tried in order\n"
+      "  -w, --write-out=simple\t\toutput format: simple, json or table\n"
+      "      --command-timeout=5s\t\ttimeout for a request (excluding dialing)\n"
+      "      --dial-timeout=2s\t\ttimeout for connecting to an endpoint\n"
+      "      --hex\t\t\t\tprint keys and values as hex escapes\n";
+  return text;
+}
+
+std::vector<FlagSpec> AllFlagSpecs() {
+  std::vector<FlagSpec> all = GlobalFlagSpecs();
+  for (const Command& c : Commands()) {
+    for (const FlagSpec& f : c.flags) {
+      bool seen = false;
+      for (const FlagSpec& a : all) seen = seen || a.name == f.name;
+      if (!seen) all.push_back(f);
+    }
+  }
+  return all;
+}
+
+bool Allowed(const Command& command, const std::string& flag) {
+  for (const FlagSpec& f : GlobalFlagSpecs()) {
+    if (f.name == flag) return true;
+  }
+  for (const FlagSpec& f : command.flags) {
+    if (f.name == flag) return true;
+  }
+  return false;
+}
+
+std::vector<std::string> Endpoints(const ParsedFlags& flags) {
+  std::vector<std::string> values = flags.GetAll("endpoints");
+  if (values.empty()) {
+    const char* env = std::getenv("ETCDCTL_ENDPOINTS");
+    if (env != nullptr && *env != '\0') values.push_back(env);
+  }
+  std::vector<std::string> endpoints;
+  for (const std::string& v : values) {
+    size_t start = 0;
+    while (start <= v.size()) {
+      size_t comma = v.find(',', start);
+      std::string e = v.substr(start, comma == std::string::npos ? comma : comma - start);
+      if (!e.empty()) endpoints.push_back(e);
+      if (comma == std::string::npos) break;
+      start = comma + 1;
+    }
+  }
+  if (endpoints.empty()) endpoints.push_back("127.0.0.1:2379");
+  return endpoints;
+}
+
+int Error(std::ostream& err, int code, const std::string& message) {
+  err << "Error: " << message << "\n";
+  return code;
+}
+
+}  // namespace
+
+int RunShadectl(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
+                std::ostream& err) {
+  Result<ParsedFlags> parsed = ParseFlags(args, AllFlagSpecs());
+  if (!parsed.ok()) return Error(err, kExitError, parsed.status().message());
+  const std::vector<std::string>& words = parsed->positionals;
+  if (words.empty() || parsed->GetBool("help")) {
+    out << Usage();
+    return kExitSuccess;
+  }
+
+  const Command* command = nullptr;
+  bool group = false;
+  for (const Command& c : Commands()) {
+    if (c.path[0] != words[0]) continue;
+    group = group || c.path.size() > 1;
+    if (c.path.size() == 1 || (words.size() > 1 && c.path[1] == words[1])) {
+      command = &c;
+      break;
+    }
+  }
+  if (command == nullptr) {
+    if (group) {
+      if (words.size() == 1) {
+        out << Usage();
+        return kExitSuccess;
+      }
+      return Error(err, kExitError,
+                   "unknown command \"" + words[1] + "\" for \"shadectl " + words[0] +
+                       "\"\nRun 'shadectl --help' for usage.");
+    }
+    return Error(
+        err, kExitError,
+        "unknown command \"" + words[0] + "\" for \"shadectl\"\nRun 'shadectl --help' for usage.");
+  }
+  for (const std::string& name : parsed->Names()) {
+    if (!Allowed(*command, name)) return Error(err, kExitError, "unknown flag: --" + name);
+  }
+
+  ParsedFlags flags = *parsed;
+  flags.positionals.assign(words.begin() + static_cast<long>(command->path.size()), words.end());
+
+  GatewayOptions options;
+  options.endpoints = Endpoints(flags);
+  options.command_timeout = *ParseGoDuration(flags.Get("command-timeout", "5s"));
+  options.dial_timeout = *ParseGoDuration(flags.Get("dial-timeout", "2s"));
+  Result<OutputFormat> format = ParseOutputFormat(flags.Get("write-out", "simple"));
+  if (!format.ok()) return Error(err, kExitBadFeature, format.status().message());
+
+  GatewayClient client(std::move(options));
+  CommandEnv env{client, PrintOptions{}, in, out, err};
+  env.print.format = *format;
+  env.print.hex = flags.GetBool("hex");
+  return command->run(flags, env);
+}
+
+}  // namespace shadekv::ctl

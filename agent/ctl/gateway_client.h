@@ -1,0 +1,70 @@
+// HTTP client for the etcd v3 JSON gateway (and shadekv's API, which speaks
+// the same): POST a JSON body to /v3/..., get the JSON response or a Status
+// carrying the gateway's own error message ("etcdserver: key is not provided")
+// and gRPC code.
+//
+// Endpoint failover: Call() tries the endpoints in order and moves on only
+// when it cannot connect (refused, unreachable, dial timeout). Once a request
+// has been sent it is never re-sent elsewhere, since a write may have applied.
+//
+// Timeouts: dial_timeout bounds each connection attempt; command_timeout
+// bounds sending the request and waiting for the answer (etcdctl's
+// --command-timeout, which also excludes dialling).
+//
+// Thread-safety: none; one command uses one client from one thread.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <Poco/JSON/Object.h>
+
+#include "shadekv/common/status.h"
+
+namespace shadekv::ctl {
+
+struct GatewayOptions {
+  std::vector<std::string> endpoints = {"127.0.0.1:2379"};
+  std::chrono::nanoseconds dial_timeout = std::chrono::seconds(2);
+  std::chrono::nanoseconds command_timeout = std::chrono::seconds(5);
+};
+
+// An endpoint as host and port. Accepts "host:port", "http://host:port" and
+// "host" (port 2379). https:// is rejected (TLS is not supported by shadectl).
+struct EndpointAddress {
+  std::string host;
+  uint16_t port = 2379;
+};
+Result<EndpointAddress> ParseEndpoint(std::string_view endpoint);
+
+class GatewayClient {
+ public:
+  explicit GatewayClient(GatewayOptions options);
+
+  const GatewayOptions& options() const { return options_; }
+
+  // POSTs `body` to `path` (e.g. "/v3/kv/range") on the first endpoint that
+  // accepts a connection. On success, the parsed response object. On failure:
+  // the gateway's error (its `code` and `message`); DeadlineExceeded
+  // "context deadline exceeded" when the answer did not come within
+  // command_timeout; DeadlineExceeded naming every endpoint and why each failed
+  // when none could be reached.
+  Result<Poco::JSON::Object::Ptr> Call(std::string_view path,
+                                       const Poco::JSON::Object::Ptr& body) const;
+
+  // Like Call() but on one endpoint only, with no failover (endpoint status,
+  // health, hashkv ask each endpoint separately).
+  Result<Poco::JSON::Object::Ptr> CallEndpoint(const std::string& endpoint, std::string_view path,
+                                               const Poco::JSON::Object::Ptr& body) const;
+
+ private:
+  // Sets *connected to whether the request got as far as being sent.
+  Result<Poco::JSON::Object::Ptr> Attempt(const std::string& endpoint, std::string_view path,
+                                          const std::string& body, bool* connected) const;
+
+  GatewayOptions options_;
+};
+
+}  // namespace shadekv::ctl

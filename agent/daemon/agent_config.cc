@@ -1,0 +1,265 @@
+// Flag values to AgentConfig, with etcd's defaults and clear errors.
+#include "agent/daemon/agent_config.h"
+
+#include <algorithm>
+#include <charconv>
+#include <fstream>
+#include <set>
+
+namespace shadekv::agent {
+namespace {
+
+std::string Trim(const std::string& s) {
+  size_t b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos) return "";
+  size_t e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+std::vector<std::string> SplitList(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    std::string item = Trim(text.substr(start, comma - start));
+    if (!item.empty()) out.push_back(item);
+    start = comma + 1;
+  }
+  return out;
+}
+
+Result<int64_t> ParseWhole(const std::string& flag, const std::string& value, int64_t min,
+                           const char* what) {
+  int64_t n = 0;
+  const char* end = value.data() + value.size();
+  auto [ptr, ec] = std::from_chars(value.data(), end, n);
+  if (value.empty() || ec != std::errc() || ptr != end || n < min) {
+    return Status::InvalidArgument("--" + flag + " '" + value + "': expected " + what);
+  }
+  return n;
+}
+
+// A client URL is http(s)://host:port; a peer URL is a ZeroMQ tcp:// endpoint.
+Status CheckUrls(const std::string& flag, const std::vector<std::string>& urls,
+                 const std::vector<std::string>& schemes, const char* example) {
+  if (urls.empty())
+    return Status::InvalidArgument("--" + flag + " is empty: give at least one URL");
+  for (const std::string& url : urls) {
+    bool scheme_ok = std::any_of(schemes.begin(), schemes.end(),
+                                 [&](const std::string& s) { return url.rfind(s, 0) == 0; });
+    size_t colon = url.rfind(':');
+    bool has_port =
+        colon != std::string::npos && colon > url.find("://") + 2 && colon + 1 < url.size();
+    if (!scheme_ok || !has_port) {
+      return Status::InvalidArgument("--" + flag + " '" + url + "': expected a URL like " +
+                                     example);
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+const std::vector<std::string>& AgentFlagNames() {
+  static const std::vector<std::string> names = {
+      "name",
+      "data-dir",
+      "listen-client-urls",
+      "advertise-client-urls",
+      "listen-peer-urls",
+      "initial-advertise-peer-urls",
+      "initial-cluster",
+      "initial-cluster-state",
+      "initial-cluster-token",
+      "snapshot-count",
+      "heartbeat-interval",
+      "election-timeout",
+      "quota-backend-bytes",
+      "max-request-bytes",
+      "log-level",
+      "config-file",
+  };
+  return names;
+}
+
+Result<std::vector<InitialMember>> ParseInitialCluster(const std::string& text) {
+  std::vector<InitialMember> members;
+  for (const std::string& item : SplitList(text)) {
+    size_t eq = item.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == item.size()) {
+      return Status::InvalidArgument("--initial-cluster '" + text + "': '" + item +
+                                     "' is not name=URL (example: "
+                                     "a=tcp://10.0.0.1:2380,b=tcp://10.0.0.2:2380)");
+    }
+    std::string name = item.substr(0, eq);
+    std::string url = item.substr(eq + 1);
+    auto same = std::find_if(members.begin(), members.end(),
+                             [&](const InitialMember& m) { return m.name == name; });
+    if (same == members.end()) {
+      members.push_back({name, {url}});
+    } else {
+      same->peer_urls.push_back(url);
+    }
+  }
+  if (members.empty()) {
+    return Status::InvalidArgument("--initial-cluster is empty: list every member as name=URL");
+  }
+  std::set<std::string> seen_urls;
+  for (const InitialMember& m : members) {
+    SHADEKV_RETURN_IF_ERROR(
+        CheckUrls("initial-cluster", m.peer_urls, {"tcp://"}, "tcp://10.0.0.1:2380"));
+    for (const std::string& url : m.peer_urls) {
+      if (!seen_urls.insert(url).second) {
+        return Status::InvalidArgument("--initial-cluster '" + text + "': URL " + url +
+                                       " is given for two members");
+      }
+    }
+  }
+  return members;
+}
+
+Result<AgentConfig> BuildAgentConfig(const std::map<std::string, std::string>& flags) {
+  const std::vector<std::string>& known = AgentFlagNames();
+  for (const auto& [name, value] : flags) {
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      return Status::InvalidArgument("unknown flag --" + name + " (see shadekv --help)");
+    }
+  }
+  auto get = [&](const std::string& name) -> const std::string* {
+    auto it = flags.find(name);
+    return it == flags.end() ? nullptr : &it->second;
+  };
+
+  AgentConfig c;
+  if (const std::string* v = get("name")) {
+    if (v->empty()) return Status::InvalidArgument("--name is empty: give this member a name");
+    c.name = *v;
+  }
+  c.data_dir = get("data-dir") ? *get("data-dir") : c.name + ".shadekv";
+  if (c.data_dir.empty()) return Status::InvalidArgument("--data-dir is empty");
+  if (const std::string* v = get("listen-client-urls")) c.listen_client_urls = SplitList(*v);
+  SHADEKV_RETURN_IF_ERROR(CheckUrls("listen-client-urls", c.listen_client_urls,
+                                    {"http://", "https://"}, "http://127.0.0.1:2379"));
+  c.advertise_client_urls = c.listen_client_urls;
+  if (const std::string* v = get("advertise-client-urls")) c.advertise_client_urls = SplitList(*v);
+  SHADEKV_RETURN_IF_ERROR(CheckUrls("advertise-client-urls", c.advertise_client_urls,
+                                    {"http://", "https://"}, "http://10.0.0.1:2379"));
+  if (const std::string* v = get("listen-peer-urls")) c.listen_peer_urls = SplitList(*v);
+  SHADEKV_RETURN_IF_ERROR(
+      CheckUrls("listen-peer-urls", c.listen_peer_urls, {"tcp://"}, "tcp://127.0.0.1:2380"));
+  if (c.listen_peer_urls.size() != 1) {
+    return Status::InvalidArgument(
+        "--listen-peer-urls: shadekv listens for peers on exactly one ZeroMQ endpoint");
+  }
+  c.initial_advertise_peer_urls = c.listen_peer_urls;
+  if (const std::string* v = get("initial-advertise-peer-urls")) {
+    c.initial_advertise_peer_urls = SplitList(*v);
+  }
+  SHADEKV_RETURN_IF_ERROR(CheckUrls("initial-advertise-peer-urls", c.initial_advertise_peer_urls,
+                                    {"tcp://"}, "tcp://10.0.0.1:2380"));
+  if (const std::string* v = get("initial-cluster")) {
+    SHADEKV_ASSIGN_OR_RETURN(c.initial_cluster, ParseInitialCluster(*v));
+  } else {
+    c.initial_cluster = {{c.name, c.initial_advertise_peer_urls}};
+  }
+  auto self = std::find_if(c.initial_cluster.begin(), c.initial_cluster.end(),
+                           [&](const InitialMember& m) { return m.name == c.name; });
+  if (self == c.initial_cluster.end()) {
+    return Status::InvalidArgument("--initial-cluster does not list this member's --name '" +
+                                   c.name + "': add " + c.name + "=<its peer URL>");
+  }
+  std::vector<std::string> mine = self->peer_urls;
+  std::vector<std::string> advertised = c.initial_advertise_peer_urls;
+  std::sort(mine.begin(), mine.end());
+  std::sort(advertised.begin(), advertised.end());
+  if (mine != advertised) {
+    return Status::InvalidArgument("--initial-cluster gives member '" + c.name +
+                                   "' other peer URLs than "
+                                   "--initial-advertise-peer-urls: they must be the same");
+  }
+  if (const std::string* v = get("initial-cluster-state")) {
+    if (*v != "new" && *v != "existing") {
+      return Status::InvalidArgument("--initial-cluster-state '" + *v +
+                                     "': expected new or existing");
+    }
+    c.initial_cluster_new = *v == "new";
+  }
+  if (const std::string* v = get("initial-cluster-token")) {
+    if (v->empty()) return Status::InvalidArgument("--initial-cluster-token is empty");
+    c.initial_cluster_token = *v;
+  }
+  if (const std::string* v = get("snapshot-count")) {
+    SHADEKV_ASSIGN_OR_RETURN(int64_t n,
+                             ParseWhole("snapshot-count", *v, 1, "a positive number of entries"));
+    c.snapshot_count = static_cast<uint64_t>(n);
+  }
+  if (const std::string* v = get("heartbeat-interval")) {
+    SHADEKV_ASSIGN_OR_RETURN(
+        int64_t ms, ParseWhole("heartbeat-interval", *v, 1, "a whole number of milliseconds"));
+    c.heartbeat_interval = std::chrono::milliseconds(ms);
+  }
+  if (const std::string* v = get("election-timeout")) {
+    SHADEKV_ASSIGN_OR_RETURN(
+        int64_t ms, ParseWhole("election-timeout", *v, 1, "a whole number of milliseconds"));
+    c.election_timeout = std::chrono::milliseconds(ms);
+  }
+  // etcd's rule: the election timeout must be at least 5 heartbeats.
+  if (c.election_timeout < 5 * c.heartbeat_interval) {
+    return Status::InvalidArgument("--election-timeout (" +
+                                   std::to_string(c.election_timeout.count()) +
+                                   " ms) must be at least 5 times --heartbeat-interval (" +
+                                   std::to_string(c.heartbeat_interval.count()) + " ms)");
+  }
+  if (const std::string* v = get("quota-backend-bytes")) {
+    SHADEKV_ASSIGN_OR_RETURN(c.quota_backend_bytes,
+                             ParseWhole("quota-backend-bytes", *v, 0, "a number of bytes"));
+  }
+  if (const std::string* v = get("max-request-bytes")) {
+    SHADEKV_ASSIGN_OR_RETURN(c.max_request_bytes,
+                             ParseWhole("max-request-bytes", *v, 1, "a positive number of bytes"));
+  }
+  if (const std::string* v = get("log-level")) {
+    if (*v != "debug" && *v != "info" && *v != "warn" && *v != "error") {
+      return Status::InvalidArgument("--log-level '" + *v +
+                                     "': expected debug, info, warn or error");
+    }
+    c.log_level = *v;
+  }
+  return c;
+}
+
+Result<std::map<std::string, std::string>> ReadConfigFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    return Status::InvalidArgument("--config-file '" + path + "': cannot be read");
+  }
+  std::map<std::string, std::string> values;
+  const std::vector<std::string>& known = AgentFlagNames();
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    std::string text = Trim(line);
+    if (text.empty() || text[0] == '#') continue;
+    size_t sep = text.find_first_of(":=");
+    if (sep == std::string::npos) {
+      return Status::InvalidArgument(path + ":" + std::to_string(number) + ": '" + text +
+                                     "' is not 'key: value'");
+    }
+    std::string key = Trim(text.substr(0, sep));
+    std::string value = Trim(text.substr(sep + 1));
+    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+        value.back() == value.front()) {
+      value = value.substr(1, value.size() - 2);
+    }
+    if (key == "config-file" || std::find(known.begin(), known.end(), key) == known.end()) {
+      return Status::InvalidArgument(path + ":" + std::to_string(number) + ": unknown key '" + key +
+                                     "'");
+    }
+    values[key] = value;
+  }
+  return values;
+}
+
+}  // namespace shadekv::agent

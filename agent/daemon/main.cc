@@ -1,0 +1,177 @@
+// shadekv: the agent daemon. With no flags it starts a single-member cluster
+// on 127.0.0.1:2379 (clients) and 127.0.0.1:2380 (peers), like etcd.
+#include <Poco/AutoPtr.h>
+#include <Poco/ConsoleChannel.h>
+#include <Poco/FormattingChannel.h>
+#include <Poco/Logger.h>
+#include <Poco/PatternFormatter.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <iostream>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "agent/api/client_api.h"
+#include "agent/ctl/flags.h"
+#include "agent/daemon/agent_config.h"
+#include "agent/server/member.h"
+#include "agent/server/member_directory.h"
+
+namespace {
+
+using shadekv::Result;
+using shadekv::Status;
+
+constexpr char kUsage[] = R"(Usage: shadekv [flags]
+
+Starts a shadekv member. With no flags: a single-member cluster serving
+clients on http://127.0.0.1:2379 and peers on tcp://127.0.0.1:2380, with data
+in ./default.shadekv. Every flag can also be set in --config-file as
+"flag-name: value".
+
+  --name NAME                        member name (default "default")
+  --data-dir DIR                     data directory (default "<name>.shadekv")
+  --listen-client-urls URLS          http://host:port[,...] (default http://127.0.0.1:2379)
+  --advertise-client-urls URLS       client URLs told to others (default: the listen URLs)
+  --listen-peer-urls URL             ZeroMQ endpoint for peers (default tcp://127.0.0.1:2380)
+  --initial-advertise-peer-urls URLS peer URLs told to others (default: the listen URL)
+  --initial-cluster LIST             name=tcp://host:port,... of every initial member
+  --initial-cluster-state STATE      new (default) or existing (joining after member add)
+  --initial-cluster-token TOKEN      cluster identity shared by its members
+  --snapshot-count N                 applied entries between Raft log compactions (100000)
+  --heartbeat-interval MS            Raft heartbeat interval (100)
+  --election-timeout MS              Raft election timeout (1000)
+  --quota-backend-bytes N            store size quota (2 GiB)
+  --max-request-bytes N              largest client request (1572864)
+  --log-level LEVEL                  debug, info (default), warn, error
+  --config-file FILE                 read flags from FILE; the command line wins
+  --help, --version
+)";
+
+void SetUpLogging(const std::string& level) {
+  Poco::AutoPtr<Poco::PatternFormatter> format(
+      new Poco::PatternFormatter("%Y-%m-%d %H:%M:%S.%i %q %s: %t"));
+  format->setProperty("times", "UTC");
+  Poco::AutoPtr<Poco::FormattingChannel> channel(
+      new Poco::FormattingChannel(format, new Poco::ConsoleChannel(std::cerr)));
+  Poco::Logger& root = Poco::Logger::root();
+  root.setChannel(channel);
+  // Poco's names for etcd's levels.
+  root.setLevel(level == "warn" ? "warning" : level == "info" ? "information" : level);
+  for (const char* name :
+       {"shadekv.raft", "shadekv.transport", "shadekv.member", "shadekv.apply", "shadekv"}) {
+    Poco::Logger::get(name).setChannel(channel);
+    Poco::Logger::get(name).setLevel(root.getLevel());
+  }
+}
+
+int Fail(const Status& status) {
+  std::fprintf(stderr, "shadekv: error: %s\n", status.message().c_str());
+  return 1;
+}
+
+Result<std::map<std::string, std::string>> CollectFlags(int argc, char** argv, bool* help,
+                                                        bool* version) {
+  std::vector<shadekv::ctl::FlagSpec> specs;
+  for (const std::string& name : shadekv::agent::AgentFlagNames()) {
+    specs.push_back({name, 0, shadekv::ctl::FlagKind::kString});
+  }
+  specs.push_back({"help", 'h', shadekv::ctl::FlagKind::kBool});
+  specs.push_back({"version", 0, shadekv::ctl::FlagKind::kBool});
+  std::vector<std::string> args(argv + 1, argv + argc);
+  SHADEKV_ASSIGN_OR_RETURN(shadekv::ctl::ParsedFlags parsed, shadekv::ctl::ParseFlags(args, specs));
+  if (!parsed.positionals.empty()) {
+    return Status::InvalidArgument("unexpected argument '" + parsed.positionals[0] +
+                                   "': shadekv takes only flags (see shadekv --help)");
+  }
+  *help = parsed.GetBool("help");
+  *version = parsed.GetBool("version");
+  std::map<std::string, std::string> values;
+  if (parsed.Has("config-file")) {
+    SHADEKV_ASSIGN_OR_RETURN(values, shadekv::agent::ReadConfigFile(parsed.Get("config-file")));
+  }
+  for (const std::string& name : parsed.Names()) {
+    if (name != "help" && name != "version" && name != "config-file") {
+      values[name] = parsed.Get(name);
+    }
+  }
+  return values;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  bool help = false;
+  bool version = false;
+  Result<std::map<std::string, std::string>> flags = CollectFlags(argc, argv, &help, &version);
+  if (!flags.ok()) return Fail(flags.status());
+  if (help) {
+    std::fputs(kUsage, stdout);
+    return 0;
+  }
+  if (version) {
+    std::puts("shadekv 0.1.0 (etcd API 3.4)");
+    return 0;
+  }
+  Result<shadekv::agent::AgentConfig> config = shadekv::agent::BuildAgentConfig(*flags);
+  if (!config.ok()) return Fail(config.status());
+  SetUpLogging(config->log_level);
+  Poco::Logger& log = Poco::Logger::get("shadekv");
+
+  // Block the stop signals before any thread starts, then wait for them here.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  shadekv::agent::MemberOptions options;
+  options.name = config->name;
+  options.data_dir = config->data_dir;
+  options.listen_peer_url = config->listen_peer_urls[0];
+  options.advertise_peer_urls = config->initial_advertise_peer_urls;
+  options.advertise_client_urls = config->advertise_client_urls;
+  options.new_cluster = config->initial_cluster_new;
+  options.cluster_token = config->initial_cluster_token;
+  options.member_id = shadekv::agent::ComputeMemberId(config->initial_advertise_peer_urls,
+                                                      config->initial_cluster_token);
+  options.cluster_id = shadekv::agent::ComputeClusterId(config->initial_cluster_token);
+  for (const shadekv::agent::InitialMember& m : config->initial_cluster) {
+    shadekv::agent::MemberRecord record;
+    record.id = shadekv::agent::ComputeMemberId(m.peer_urls, config->initial_cluster_token);
+    record.name = m.name;
+    record.peer_urls = m.peer_urls;
+    options.initial_members.push_back(record);
+  }
+  options.heartbeat_interval = config->heartbeat_interval;
+  options.election_timeout = config->election_timeout;
+  options.snapshot_count = config->snapshot_count;
+  options.max_request_bytes = static_cast<uint64_t>(config->max_request_bytes);
+
+  Result<std::unique_ptr<shadekv::agent::Member>> member = shadekv::agent::Member::Start(options);
+  if (!member.ok()) return Fail(member.status());
+
+  shadekv::api::ClientApiOptions api_options;
+  api_options.listen_urls = config->listen_client_urls;
+  api_options.max_request_bytes = static_cast<size_t>(config->max_request_bytes);
+  Result<std::unique_ptr<shadekv::api::ClientApi>> api =
+      shadekv::api::ClientApi::Start(api_options, member->get());
+  if (!api.ok()) return Fail(api.status());
+
+  std::string urls;
+  for (const std::string& url : (*api)->urls()) urls += (urls.empty() ? "" : ",") + url;
+  log.information("ready to serve client requests on " + urls + " (member " + config->name +
+                  ", data in " + config->data_dir + ")");
+
+  int signal_number = 0;
+  sigwait(&stop_signals, &signal_number);
+  log.information(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") +
+                  ", shutting down");
+  api->reset();
+  member->reset();
+  log.information("stopped");
+  return 0;
+}

@@ -1,0 +1,74 @@
+// The payload of a Raft log entry: what the leader proposes and every member
+// applies, MessagePack-encoded.
+//
+// An entry is an envelope (who asked, from where, when, which request) around
+// one operation on the store. Entries live forever in Raft logs and
+// snapshots, so the layout is a persisted format: see the grammar and the
+// never-renumber rules in entry_codec.cc. Decoding treats its input as
+// hostile: truncated, oversized, mistyped or unknown input is an error that
+// names the field path, never a crash or a partial result.
+//
+// Pure functions, no I/O; any thread may call them concurrently.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "shadekv/common/status.h"
+#include "shadekv/store/kv_types.h"
+
+namespace shadekv::agent {
+
+// Bumped only for incompatible layout changes; decoding refuses others.
+inline constexpr uint64_t kEntryFormatVersion = 1;
+
+// How deep request_txn may nest inside a Txn op (the etcd JSON codec enforces
+// the same bound on input, so anything it accepts encodes).
+inline constexpr int kMaxEntryTxnNesting = 64;
+
+// Op tags, one space for top-level ops and txn sub-requests. Persisted in
+// every Raft log: never renumber, never reuse. Ranges reserved for later op
+// kinds: 16-31 leases, 32-63 auth, 64-79 membership.
+enum class EntryOpTag : uint32_t {
+  kRange = 1,  // only inside a txn
+  kPut = 2,
+  kDeleteRange = 3,
+  kTxn = 4,
+  kCompaction = 5,  // only at top level
+};
+
+using EntryOp = std::variant<store::PutRequest, store::DeleteRangeRequest, store::TxnRequest,
+                             store::CompactionRequest>;
+
+struct RaftEntry {
+  uint64_t request_id = 0;     // unique per origin member; matches the answer to the waiter
+  uint64_t origin = 0;         // member id that received the client request
+  std::string user;            // authenticated user, empty when auth is off
+  std::string client_address;  // "ip:port" of the client, for audit
+  int64_t leader_time_ms = 0;  // leader's wall clock at proposal, Unix milliseconds
+  EntryOp op;
+};
+
+// Bounds checked while decoding so a forged length cannot make us allocate
+// without limit. Far above anything a healthy leader writes (etcd's request
+// limit is 1.5 MiB).
+struct EntryLimits {
+  size_t max_entry_bytes = 64u << 20;
+  size_t max_list_items = 1u << 16;     // compares or ops in one txn branch
+  size_t max_string_bytes = 64u << 10;  // user, client address
+};
+
+// Encodes `entry`. Cannot fail; a txn nested deeper than kMaxEntryTxnNesting
+// still encodes but will not decode, so callers validate input first (the
+// JSON codec does).
+std::string EncodeRaftEntry(const RaftEntry& entry);
+
+// Errors are kInvalidArgument "raft entry: <path>: <problem>", e.g.
+// "raft entry: op.body.success[1].body.key: expected bin, got str",
+// "raft entry: truncated (12 bytes)", "raft entry: version 2 is not supported ...".
+Result<RaftEntry> DecodeRaftEntry(std::string_view bytes, const EntryLimits& limits = {});
+
+}  // namespace shadekv::agent

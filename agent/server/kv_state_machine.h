@@ -1,0 +1,83 @@
+// KvStateMachine: the etcd key-value state machine every member applies.
+//
+// Decodes committed entries (entry_codec.h), applies them to the MvccStore
+// together with their Raft index, keeps the member directory in the store's
+// meta namespace, swaps the whole store when a snapshot arrives, and runs
+// physical compaction on a background thread.
+//
+// Threads: the StateMachine methods run on the Raft driver's thread. The read
+// methods may be called from any thread; they hold a shared lock so that a
+// snapshot installation (exclusive) never pulls the store from under them.
+#pragma once
+
+#include <condition_variable>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "agent/server/entry_codec.h"
+#include "agent/server/member_directory.h"
+#include "agent/server/state_machine.h"
+#include "shadekv/store/mvcc_store.h"
+
+namespace shadekv::agent {
+
+class KvStateMachine : public StateMachine {
+ public:
+  // Called on the driver thread after each applied entry that made a
+  // revision, with the entry that made it (who, from where, when).
+  using EventListener = std::function<void(const store::ChangeEvent&, const RaftEntry&)>;
+
+  // Opens (or creates) the store in kv_dir. Errors: those of MvccStore::Open.
+  static Result<std::unique_ptr<KvStateMachine>> Open(const std::string& kv_dir);
+  ~KvStateMachine() override;
+
+  // Must be set before the driver starts.
+  void SetEventListener(EventListener listener) { listener_ = std::move(listener); }
+
+  // ---- StateMachine (driver thread) ----
+  uint64_t AppliedIndex() const override;
+  Result<AppliedEntry> Apply(uint64_t index, std::string_view payload) override;
+  Status MarkApplied(uint64_t index) override;
+  Status ApplyConfChange(uint64_t index, const raft::ConfChange& change,
+                         const raft::ConfState& conf_state) override;
+  Result<std::string> SnapshotImage() override;
+  Status RestoreSnapshot(const raft::Snapshot& snapshot) override;
+
+  // ---- Reads (any thread) ----
+  Result<store::RangeResponse> Range(const store::RangeRequest& request) const;
+  Result<store::HashResult> HashKv(int64_t revision) const;
+  Result<std::vector<store::ChangeEvent>> Changes(int64_t from_exclusive, int64_t to_inclusive,
+                                                  size_t max_events) const;
+  int64_t CurrentRevision() const;
+  int64_t CompactRevision() const;
+  Result<std::vector<MemberRecord>> Members() const;
+  // Bytes the store's files take on disk.
+  uint64_t DiskBytes() const;
+
+ private:
+  explicit KvStateMachine(std::string dir);
+  void CompactInBackground();
+  void WakeCompactor();
+
+  // Fixed after construction.
+  const std::string dir_;
+  EventListener listener_;
+
+  // The store; replaced only under an exclusive lock (snapshot install).
+  mutable std::shared_mutex store_mu_;
+  std::unique_ptr<store::MvccStore> store_;
+
+  // Background compaction.
+  std::mutex compact_mu_;
+  std::condition_variable compact_cv_;
+  bool compact_wanted_ = false;  // guarded by compact_mu_
+  bool stopping_ = false;        // guarded by compact_mu_
+  std::thread compactor_;
+};
+
+}  // namespace shadekv::agent

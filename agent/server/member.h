@@ -1,0 +1,131 @@
+// Member: one running shadekv member, everything below the HTTP API.
+//
+// Opens the data directory (<data-dir>/raft: the Raft log, <data-dir>/kv: the
+// MVCC store), bootstraps a new cluster the way etcd does (every new member
+// writes the same membership entries at term 1, so all logs agree from the
+// start), runs the Raft driver, and offers the request-level operations the
+// API needs: writes go through Raft and wait for this member to apply them;
+// linearizable reads wait on a ReadIndex barrier; serializable reads are
+// answered locally.
+//
+// Threads: every public method may be called from any thread.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <zmq.hpp>
+
+#include "agent/server/kv_state_machine.h"
+#include "agent/server/member_directory.h"
+#include "agent/server/raft_driver.h"
+#include "shadekv/common/status.h"
+#include "shadekv/store/kv_types.h"
+#include "shadekv/store/raft_log_store.h"
+
+namespace shadekv::agent {
+
+struct MemberOptions {
+  std::string name = "default";
+  std::string data_dir;
+  std::string listen_peer_url;  // the ZeroMQ endpoint we bind
+  std::vector<std::string> advertise_peer_urls;
+  std::vector<std::string> advertise_client_urls;
+  // Every member of a new cluster (names and peer URLs), or, when joining an
+  // existing cluster, the members as the operator knows them.
+  std::vector<MemberRecord> initial_members;
+  bool new_cluster = true;
+  std::string cluster_token = "shadekv-cluster";
+  uint64_t member_id = 0;   // from ComputeMemberId(advertise_peer_urls, token)
+  uint64_t cluster_id = 0;  // from ComputeClusterId(token)
+  std::chrono::milliseconds heartbeat_interval{100};
+  std::chrono::milliseconds election_timeout{1000};
+  uint64_t snapshot_count = 100000;
+  uint64_t max_request_bytes = 1536 * 1024;
+  // How long a write or a linearizable read may wait for Raft before it
+  // fails with etcd's "request timed out".
+  std::chrono::milliseconds request_timeout{7000};
+};
+
+// Who asked, for the log entry (audit, events).
+struct RequestOrigin {
+  std::string user;
+  std::string client_address;
+};
+
+struct MemberStatus {
+  uint64_t member_id = 0;
+  uint64_t cluster_id = 0;
+  uint64_t leader = 0;
+  uint64_t term = 0;
+  uint64_t commit_index = 0;
+  uint64_t applied_index = 0;
+  int64_t revision = 0;
+  uint64_t db_size = 0;
+  bool is_learner = false;
+  RaftDriverStats raft;
+};
+
+class Member {
+ public:
+  // Opens or creates the data directory and starts the member. Errors name
+  // the directory or the address and say what to do: an unusable data dir
+  // (kFailedPrecondition / kDataLoss / kUnavailable), a peer URL in use
+  // (kUnavailable), a data dir of another cluster or member
+  // (kFailedPrecondition).
+  static Result<std::unique_ptr<Member>> Start(const MemberOptions& options);
+  ~Member();
+
+  uint64_t id() const { return id_; }
+  uint64_t cluster_id() const { return cluster_id_; }
+  std::string bound_peer_endpoint() const { return driver_->bound_peer_endpoint(); }
+
+  // Writes, through Raft. The Result holds the store's response or etcd's
+  // error (validation, "etcdserver: no leader", "etcdserver: request timed
+  // out", "etcdserver: request is too large").
+  Result<store::PutResponse> Put(const store::PutRequest& request, const RequestOrigin& origin);
+  Result<store::DeleteRangeResponse> DeleteRange(const store::DeleteRangeRequest& request,
+                                                 const RequestOrigin& origin);
+  Result<store::TxnResponse> Txn(const store::TxnRequest& request, const RequestOrigin& origin);
+  Result<store::CompactionResponse> Compact(const store::CompactionRequest& request,
+                                            const RequestOrigin& origin);
+
+  // Reads: linearizable unless request.serializable.
+  Result<store::RangeResponse> Range(const store::RangeRequest& request);
+  Result<store::HashResult> HashKv(int64_t revision);
+  // Waits until this member has applied what the leader had committed.
+  Status LinearizableBarrier();
+
+  // Membership (etcd's member API). Add returns the new member's record.
+  Result<std::vector<MemberRecord>> Members();
+  Result<MemberRecord> AddMember(const std::vector<std::string>& peer_urls, bool learner);
+  Status RemoveMember(uint64_t id);
+  Status UpdateMember(uint64_t id, const std::vector<std::string>& peer_urls);
+  Status PromoteMember(uint64_t id);
+
+  MemberStatus GetStatus() const;
+  uint64_t RaftTerm() const;
+  int64_t CurrentRevision() const { return state_machine_->CurrentRevision(); }
+
+  // The listener is invoked on the Raft thread for every new revision.
+  KvStateMachine& state_machine() { return *state_machine_; }
+
+ private:
+  Member() = default;
+  Result<store::ApplyResult> ProposeAndWait(EntryOp op, const RequestOrigin& origin);
+  shadekv::Status Bootstrap();
+  shadekv::Status LoadOrCreateIdentity();
+
+  MemberOptions options_;
+  uint64_t id_ = 0;
+  uint64_t cluster_id_ = 0;
+  zmq::context_t zmq_context_{1};
+  std::unique_ptr<store::RaftLogStore> log_;
+  std::unique_ptr<KvStateMachine> state_machine_;
+  std::unique_ptr<RaftDriver> driver_;
+};
+
+}  // namespace shadekv::agent
