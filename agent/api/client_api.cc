@@ -20,6 +20,7 @@
 
 #include "agent/api/etcd_errors.h"
 #include "agent/api/etcd_json.h"
+#include "agent/metrics/metrics.h"
 #include "store/txn_validation.h"
 
 namespace shadekv::api {
@@ -270,7 +271,7 @@ const std::map<std::string, Handler>& Routes() {
 
 class RequestHandler : public Poco::Net::HTTPRequestHandler {
  public:
-  RequestHandler(agent::Member* member, MetricsRegistry* metrics, size_t max_body)
+  RequestHandler(agent::Member* member, metrics::MetricsRegistry* metrics, size_t max_body)
       : member_(member), metrics_(metrics), max_body_(max_body) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
@@ -380,13 +381,13 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
   }
 
   agent::Member* member_;
-  MetricsRegistry* metrics_;
+  metrics::MetricsRegistry* metrics_;
   size_t max_body_;
 };
 
 class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  HandlerFactory(agent::Member* member, MetricsRegistry* metrics, size_t max_body)
+  HandlerFactory(agent::Member* member, metrics::MetricsRegistry* metrics, size_t max_body)
       : member_(member), metrics_(metrics), max_body_(max_body) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
@@ -395,7 +396,7 @@ class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
 
  private:
   agent::Member* member_;
-  MetricsRegistry* metrics_;
+  metrics::MetricsRegistry* metrics_;
   size_t max_body_;
 };
 
@@ -413,7 +414,7 @@ Result<Poco::Net::SocketAddress> ParseHttpUrl(const std::string& url) {
 }
 
 // Raft and store numbers, read from the member when /metrics is scraped.
-void RegisterMemberGauges(MetricsRegistry& metrics, agent::Member* member) {
+void RegisterMemberGauges(metrics::MetricsRegistry& metrics, agent::Member* member) {
   struct Gauge {
     const char* name;
     const char* help;
@@ -463,7 +464,7 @@ void RegisterMemberGauges(MetricsRegistry& metrics, agent::Member* member) {
 Result<std::unique_ptr<ClientApi>> ClientApi::Start(const ClientApiOptions& options,
                                                     agent::Member* member) {
   std::unique_ptr<ClientApi> api(new ClientApi());
-  RegisterMemberGauges(api->metrics_, member);
+  RegisterMemberGauges(member->metrics(), member);
   for (const std::string& url : options.listen_urls) {
     SHADEKV_ASSIGN_OR_RETURN(Poco::Net::SocketAddress address, ParseHttpUrl(url));
     try {
@@ -476,7 +477,8 @@ Result<std::unique_ptr<ClientApi>> ClientApi::Start(const ClientApiOptions& opti
       params->setKeepAliveTimeout(Poco::Timespan(120, 0));
       api->urls_.push_back("http://" + socket.address().toString());
       api->servers_.push_back(std::make_unique<Poco::Net::HTTPServer>(
-          new HandlerFactory(member, &api->metrics_, options.max_request_bytes), socket, params));
+          new HandlerFactory(member, &member->metrics(), options.max_request_bytes), socket,
+          params));
       api->servers_.back()->start();
     } catch (const Poco::Exception& e) {
       return Status::Unavailable("cannot listen for clients on " + url + ": " + e.displayText() +

@@ -13,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "agent/api/metrics.h"
 #include "agent/server/member.h"
 #include "shadekv/common/status.h"
 
@@ -35,14 +34,12 @@ class ClientApi {
 
   // The bound URLs, with real ports.
   const std::vector<std::string>& urls() const { return urls_; }
-  MetricsRegistry& metrics() { return metrics_; }
 
  private:
   ClientApi() = default;
 
   std::vector<std::unique_ptr<Poco::Net::HTTPServer>> servers_;
   std::vector<std::string> urls_;
-  MetricsRegistry metrics_;
 };
 
 }  // namespace shadekv::api

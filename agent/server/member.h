@@ -19,6 +19,7 @@
 
 #include <zmq.hpp>
 
+#include "agent/metrics/metrics.h"
 #include "agent/server/kv_state_machine.h"
 #include "agent/server/member_directory.h"
 #include "agent/server/raft_driver.h"
@@ -113,6 +114,10 @@ class Member {
   // The listener is invoked on the Raft thread for every new revision.
   KvStateMachine& state_machine() { return *state_machine_; }
 
+  // The member's metrics: Raft and disk latencies recorded here, request
+  // metrics recorded by the API. Rendered by GET /metrics.
+  metrics::MetricsRegistry& metrics() { return metrics_; }
+
  private:
   Member() = default;
   Result<store::ApplyResult> ProposeAndWait(EntryOp op, const RequestOrigin& origin);
@@ -123,6 +128,7 @@ class Member {
   uint64_t id_ = 0;
   uint64_t cluster_id_ = 0;
   zmq::context_t zmq_context_{1};
+  metrics::MetricsRegistry metrics_;  // outlives the driver, which records into it
   std::unique_ptr<store::RaftLogStore> log_;
   std::unique_ptr<KvStateMachine> state_machine_;
   std::unique_ptr<RaftDriver> driver_;

@@ -120,6 +120,12 @@ Result<std::unique_ptr<RaftDriver>> RaftDriver::Start(const RaftDriverOptions& o
     SHADEKV_RETURN_IF_ERROR(driver->transport_->AddPeer(id, url));
   }
 
+  if (options.metrics != nullptr) {
+    driver->fsync_latency_ = options.metrics->Latency("shadekv_disk_wal_fsync_duration_seconds",
+                                                      "Latency of synced Raft log writes");
+    driver->apply_latency_ = options.metrics->Latency("shadekv_server_apply_duration_seconds",
+                                                      "Latency of applying one committed entry");
+  }
   driver->wake_fd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (driver->wake_fd_ < 0) {
     return Status::Unavailable(std::string("raft driver: eventfd: ") + std::strerror(errno));
@@ -330,7 +336,12 @@ Status RaftDriver::HandleReady(raft::Ready& ready) {
     batch.entries = ready.entries;
     batch.hard_state = ready.hard_state;
     batch.sync = ready.must_sync;
+    auto started = std::chrono::steady_clock::now();
     SHADEKV_RETURN_IF_ERROR(log_->Persist(batch).WithContext("persisting raft state"));
+    if (batch.sync && fsync_latency_ != nullptr) {
+      fsync_latency_->Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
     std::lock_guard<std::mutex> lock(mu_);
     if (batch.sync) ++stats_.fsyncs;
     stats_.persisted_entries += batch.entries.size();
@@ -425,7 +436,12 @@ Status RaftDriver::ApplyCommitted(const std::vector<raft::Entry>& entries) {
       SHADEKV_RETURN_IF_ERROR(state_machine_->MarkApplied(entry.index));
       continue;
     }
+    auto started = std::chrono::steady_clock::now();
     Result<AppliedEntry> applied = state_machine_->Apply(entry.index, entry.data);
+    if (apply_latency_ != nullptr) {
+      apply_latency_->Observe(
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+    }
     if (!applied.ok()) return applied.status();
     if (applied->origin != options_.id) continue;
     std::lock_guard<std::mutex> lock(mu_);

@@ -25,6 +25,7 @@
 
 #include <zmq.hpp>
 
+#include "agent/metrics/metrics.h"
 #include "agent/server/state_machine.h"
 #include "agent/transport/peer_transport.h"
 #include "shadekv/common/status.h"
@@ -44,6 +45,9 @@ struct RaftDriverOptions {
   uint64_t snapshot_catchup_entries = 5000;      // entries kept behind a compaction
   uint64_t max_proposal_bytes = 2 << 20;
   uint64_t seed = 1;  // election jitter
+  // Where fsync and apply latencies are recorded; may be null. Must outlive
+  // the driver.
+  metrics::MetricsRegistry* metrics = nullptr;
 };
 
 // Numbers a status endpoint or /metrics reads without stopping the loop.
@@ -137,6 +141,8 @@ class RaftDriver {
   store::RaftLogStore* const log_;
   StateMachine* const state_machine_;
   std::string bound_peer_endpoint_;
+  metrics::Histogram* fsync_latency_ = nullptr;  // null without a registry
+  metrics::Histogram* apply_latency_ = nullptr;
   int wake_fd_ = -1;  // eventfd: other threads poke the loop through it
 
   // Owned by the loop thread.

@@ -1,9 +1,9 @@
 // Prometheus text rendering.
-#include "agent/api/metrics.h"
+#include "agent/metrics/metrics.h"
 
 #include <cstdio>
 
-namespace shadekv::api {
+namespace shadekv::metrics {
 namespace {
 
 std::string FormatDouble(double v) {
@@ -97,4 +97,4 @@ std::string MetricsRegistry::Render() const {
   return out;
 }
 
-}  // namespace shadekv::api
+}  // namespace shadekv::metrics

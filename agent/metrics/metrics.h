@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace shadekv::api {
+namespace shadekv::metrics {
 
 class Histogram {
  public:
@@ -58,4 +58,4 @@ class MetricsRegistry {
   std::map<std::string, Family> families_;  // guarded by mu_
 };
 
-}  // namespace shadekv::api
+}  // namespace shadekv::metrics
