@@ -7,6 +7,7 @@
 #include <Poco/PatternFormatter.h>
 #include <signal.h>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -153,6 +154,25 @@ int main(int argc, char** argv) {
 
   Result<std::unique_ptr<shadekv::agent::Member>> member = shadekv::agent::Member::Start(options);
   if (!member.ok()) return Fail(member.status());
+
+  // Like etcd, serve clients only once this member has joined: its name and
+  // client URLs are applied through Raft, so a leader exists and the log is
+  // flowing. A stop signal still ends the wait.
+  timespec tick{0, 100 * 1000 * 1000};
+  bool said_waiting = false;
+  auto waiting_since = std::chrono::steady_clock::now();
+  while (!(*member)->WaitPublished(std::chrono::milliseconds(0))) {
+    if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) {
+      log.information("stop signal received before joining the cluster; stopping");
+      member->reset();
+      return 0;
+    }
+    if (!said_waiting &&
+        std::chrono::steady_clock::now() - waiting_since > std::chrono::seconds(2)) {
+      log.information("waiting for a leader to join the cluster before serving clients");
+      said_waiting = true;
+    }
+  }
 
   shadekv::api::ClientApiOptions api_options;
   api_options.listen_urls = config->listen_client_urls;

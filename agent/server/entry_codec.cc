@@ -2,7 +2,7 @@
 //
 //   entry      := array(7)[ version:uint (=1), request_id:uint, origin:uint, user:str,
 //                           client_address:str, leader_time_ms:int, op ]
-//   op         := array(2)[ tag:uint, body ]        top level: tags 2, 3, 4, 5
+//   op         := array(2)[ tag:uint, body ]        top level: tags 2, 3, 4, 5, 64
 //   request    := array(2)[ tag:uint, body ]        inside a txn: tags 1, 2, 3, 4
 //   body(1 range)        := array(13)[ key:bin, range_end:bin, limit:int, revision:int,
 //                             sort_order:int, sort_target:int, serializable:bool,
@@ -15,13 +15,15 @@
 //   body(4 txn)          := array(3)[ compare:array(n)[compare], success:array(n)[request],
 //                             failure:array(n)[request] ]
 //   body(5 compaction)   := array(2)[ revision:int, physical:bool ]
+//   body(64 member_attributes) := array(3)[ member_id:uint, name:str,
+//                                   client_urls:array(n)[str] ]
 //   compare    := array(9)[ result:int, target:int, key:bin, range_end:bin, version:int,
 //                           create_revision:int, mod_revision:int, value:bin, lease:int ]
 //
 // int is any MessagePack integer within int64 (enums within int32: etcd keeps
 // unknown enum numbers, so do we). Never renumber a tag, never reorder or
 // remove a field: add a new tag, or bump kEntryFormatVersion. Tags 16-31
-// (leases), 32-63 (auth) and 64-79 (membership) are reserved for later ops.
+// (leases), 32-63 (auth) and 65-79 (membership) are reserved for later ops.
 #include "agent/server/entry_codec.h"
 
 #include "agent/codec/msgpack_reader.h"
@@ -287,6 +289,21 @@ TxnRequest ReadTxn(MsgpackReader& r, const msgpack::object& o, const std::string
   return t;
 }
 
+MemberAttributes ReadMemberAttributes(MsgpackReader& r, const msgpack::object& o,
+                                      const std::string& path) {
+  MemberAttributes a;
+  const msgpack::object* f = r.Fields(o, path, 3);
+  if (f == nullptr) return a;
+  a.member_id = r.Uint(f[0], path + ".member_id");
+  a.name = r.Str(f[1], path + ".name");
+  uint32_t size = 0;
+  const msgpack::object* urls = r.List(f[2], path + ".client_urls", &size);
+  for (uint32_t i = 0; urls != nullptr && i < size && !r.failed(); ++i) {
+    a.client_urls.push_back(r.Str(urls[i], path + ".client_urls[" + std::to_string(i) + "]"));
+  }
+  return a;
+}
+
 EntryOp ReadOp(MsgpackReader& r, const msgpack::object& o) {
   const msgpack::object* f = r.Fields(o, "op", 2);
   if (f == nullptr) return {};
@@ -300,6 +317,8 @@ EntryOp ReadOp(MsgpackReader& r, const msgpack::object& o) {
       return ReadTxn(r, f[1], "op.body", 0);
     case static_cast<uint64_t>(EntryOpTag::kCompaction):
       return ReadCompaction(r, f[1], "op.body");
+    case static_cast<uint64_t>(EntryOpTag::kMemberAttributes):
+      return ReadMemberAttributes(r, f[1], "op.body");
     case static_cast<uint64_t>(EntryOpTag::kRange):
       r.Fail("op.tag", "op tag 1 (range) is only allowed inside a txn");
       return {};
@@ -334,11 +353,18 @@ std::string EncodeRaftEntry(const RaftEntry& entry) {
         } else if constexpr (std::is_same_v<T, TxnRequest>) {
           PackTag(pk, EntryOpTag::kTxn);
           PackTxn(pk, op);
-        } else {
+        } else if constexpr (std::is_same_v<T, CompactionRequest>) {
           PackTag(pk, EntryOpTag::kCompaction);
           pk.pack_array(2);
           pk.pack_int64(op.revision);
           PackBool(pk, op.physical);
+        } else {
+          PackTag(pk, EntryOpTag::kMemberAttributes);
+          pk.pack_array(3);
+          pk.pack_uint64(op.member_id);
+          PackStr(pk, op.name);
+          pk.pack_array(static_cast<uint32_t>(op.client_urls.size()));
+          for (const std::string& url : op.client_urls) PackStr(pk, url);
         }
       },
       entry.op);

@@ -16,6 +16,7 @@
 #include <string>
 #include <string_view>
 #include <variant>
+#include <vector>
 
 #include "shadekv/common/status.h"
 #include "shadekv/store/kv_types.h"
@@ -37,11 +38,22 @@ enum class EntryOpTag : uint32_t {
   kPut = 2,
   kDeleteRange = 3,
   kTxn = 4,
-  kCompaction = 5,  // only at top level
+  kCompaction = 5,         // only at top level
+  kMemberAttributes = 64,  // only at top level: a member publishes its name and client URLs
+};
+
+// etcd's "publish": once a member serves, it announces the name and client
+// URLs the others cannot know from its peer URL alone.
+struct MemberAttributes {
+  uint64_t member_id = 0;
+  std::string name;
+  std::vector<std::string> client_urls;
+
+  friend bool operator==(const MemberAttributes&, const MemberAttributes&) = default;
 };
 
 using EntryOp = std::variant<store::PutRequest, store::DeleteRangeRequest, store::TxnRequest,
-                             store::CompactionRequest>;
+                             store::CompactionRequest, MemberAttributes>;
 
 struct RaftEntry {
   uint64_t request_id = 0;     // unique per origin member; matches the answer to the waiter

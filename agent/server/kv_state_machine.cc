@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <type_traits>
 #include <variant>
 
 namespace shadekv::agent {
@@ -20,13 +21,31 @@ bool IsStorageFailure(const Status& s) {
          s.code() == StatusCode::kInternal || s.code() == StatusCode::kFailedPrecondition;
 }
 
-store::WriteRequest ToWriteRequest(const EntryOp& op) {
+}  // namespace
+
+// Key operations map one to one; a member's published attributes become a
+// meta write that updates its directory record (no key changes, no revision).
+store::WriteRequest KvStateMachine::ToWriteRequest(const EntryOp& op) const {
   store::WriteRequest request;
-  std::visit([&](const auto& o) { request.op = o; }, op);
+  std::visit(
+      [&](const auto& o) {
+        using T = std::decay_t<decltype(o)>;
+        if constexpr (std::is_same_v<T, MemberAttributes>) {
+          std::string key = MemberMetaKey(o.member_id);
+          Result<std::optional<std::string>> existing = store_->GetMeta(key);
+          if (!existing.ok() || !existing->has_value()) return;  // removed meanwhile
+          Result<MemberRecord> record = DecodeMemberRecord(**existing);
+          if (!record.ok()) return;
+          record->name = o.name;
+          record->client_urls = o.client_urls;
+          request.meta.push_back({key, EncodeMemberRecord(*record)});
+        } else {
+          request.op = o;
+        }
+      },
+      op);
   return request;
 }
-
-}  // namespace
 
 KvStateMachine::KvStateMachine(std::string dir) : dir_(std::move(dir)) {}
 

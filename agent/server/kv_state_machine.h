@@ -61,6 +61,8 @@ class KvStateMachine : public StateMachine {
 
  private:
   explicit KvStateMachine(std::string dir);
+  // Callers hold store_mu_ (shared or exclusive).
+  store::WriteRequest ToWriteRequest(const EntryOp& op) const;
   void CompactInBackground();
   void WakeCompactor();
 

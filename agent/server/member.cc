@@ -79,10 +79,46 @@ Result<std::unique_ptr<Member>> Member::Start(const MemberOptions& options) {
                                              member->state_machine_.get(), member->zmq_context_));
   Log().information("member " + options.name + " (" + std::to_string(member->id_) +
                     ") started; peers on " + member->driver_->bound_peer_endpoint());
+  member->publisher_ = std::thread([raw = member.get()] { raw->PublishAttributes(); });
   return member;
 }
 
+void Member::PublishAttributes() {
+  // Like etcd's publish: the others learn this member's name and client URLs
+  // through the log. Retried until it lands or the member stops; short waits
+  // keep shutdown prompt.
+  MemberAttributes attributes{id_, options_.name, options_.advertise_client_urls};
+  std::chrono::milliseconds pause(50);
+  while (!stopping_) {
+    Result<store::ApplyResult> published =
+        ProposeAndWait(attributes, RequestOrigin{}, std::chrono::milliseconds(1000));
+    if (published.ok()) {
+      Log().information("published name '" + options_.name + "' and client URLs to the cluster");
+      {
+        std::lock_guard<std::mutex> lock(stop_mu_);
+        published_ = true;
+      }
+      stop_cv_.notify_all();
+      return;
+    }
+    std::unique_lock<std::mutex> lock(stop_mu_);
+    stop_cv_.wait_for(lock, pause, [&] { return stopping_.load(); });
+    pause = std::min(pause * 2, std::chrono::milliseconds(1000));
+  }
+}
+
+bool Member::WaitPublished(std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(stop_mu_);
+  return stop_cv_.wait_for(lock, timeout, [&] { return published_; });
+}
+
 Member::~Member() {
+  {
+    std::lock_guard<std::mutex> lock(stop_mu_);
+    stopping_ = true;
+  }
+  stop_cv_.notify_all();
+  if (publisher_.joinable()) publisher_.join();
   driver_.reset();  // stops the Raft thread before the stores close
   state_machine_.reset();
   log_.reset();
@@ -161,6 +197,11 @@ Status Member::Bootstrap() {
 }
 
 Result<store::ApplyResult> Member::ProposeAndWait(EntryOp op, const RequestOrigin& origin) {
+  return ProposeAndWait(std::move(op), origin, options_.request_timeout);
+}
+
+Result<store::ApplyResult> Member::ProposeAndWait(EntryOp op, const RequestOrigin& origin,
+                                                  std::chrono::milliseconds timeout) {
   RaftEntry entry;
   entry.request_id = driver_->NextRequestId();
   entry.origin = id_;
@@ -174,7 +215,7 @@ Result<store::ApplyResult> Member::ProposeAndWait(EntryOp op, const RequestOrigi
     return Status::InvalidArgument("etcdserver: request is too large");
   }
   auto future = driver_->Propose(entry.request_id, std::move(payload));
-  if (future.wait_for(options_.request_timeout) != std::future_status::ready) {
+  if (future.wait_for(timeout) != std::future_status::ready) {
     driver_->Abandon(entry.request_id);
     return TimedOut();
   }

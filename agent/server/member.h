@@ -11,10 +11,14 @@
 // Threads: every public method may be called from any thread.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <zmq.hpp>
@@ -107,6 +111,10 @@ class Member {
   Status UpdateMember(uint64_t id, const std::vector<std::string>& peer_urls);
   Status PromoteMember(uint64_t id);
 
+  // True once this member's name and client URLs are applied (etcd serves
+  // clients only from then on). Waits up to `timeout` for it.
+  bool WaitPublished(std::chrono::milliseconds timeout);
+
   MemberStatus GetStatus() const;
   uint64_t RaftTerm() const;
   int64_t CurrentRevision() const { return state_machine_->CurrentRevision(); }
@@ -121,6 +129,9 @@ class Member {
  private:
   Member() = default;
   Result<store::ApplyResult> ProposeAndWait(EntryOp op, const RequestOrigin& origin);
+  Result<store::ApplyResult> ProposeAndWait(EntryOp op, const RequestOrigin& origin,
+                                            std::chrono::milliseconds timeout);
+  void PublishAttributes();  // runs on publisher_
   shadekv::Status Bootstrap();
   shadekv::Status LoadOrCreateIdentity();
 
@@ -132,6 +143,13 @@ class Member {
   std::unique_ptr<store::RaftLogStore> log_;
   std::unique_ptr<KvStateMachine> state_machine_;
   std::unique_ptr<RaftDriver> driver_;
+
+  // Publishes this member's attributes once after start (see PublishAttributes).
+  std::thread publisher_;
+  std::mutex stop_mu_;
+  std::condition_variable stop_cv_;
+  std::atomic<bool> stopping_{false};
+  bool published_ = false;  // guarded by stop_mu_
 };
 
 }  // namespace shadekv::agent

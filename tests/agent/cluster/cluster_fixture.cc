@@ -514,6 +514,12 @@ Result<std::vector<MemberInfo>> ClusterFixture::MemberList(int i) {
     info.id = Uint(m, "ID");
     info.name = m->optValue<std::string>("name", "");
     info.is_learner = m->optValue<bool>("isLearner", false);
+    if (m->has("clientURLs")) {
+      Poco::JSON::Array::Ptr urls = m->getArray("clientURLs");
+      for (size_t u = 0; u < urls->size(); ++u) {
+        info.client_urls.push_back(urls->getElement<std::string>(static_cast<unsigned>(u)));
+      }
+    }
     out.push_back(info);
   }
   return out;

@@ -79,6 +79,7 @@ struct HashInfo {
 struct MemberInfo {
   uint64_t id = 0;
   std::string name;
+  std::vector<std::string> client_urls;
   bool is_learner = false;
 };
 

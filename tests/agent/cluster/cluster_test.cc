@@ -3,7 +3,10 @@
 #include <signal.h>
 
 #include <atomic>
+#include <map>
 #include <mutex>
+#include <set>
+#include <string>
 #include <thread>
 
 #include "tests/agent/cluster/cluster_fixture.h"
@@ -69,9 +72,27 @@ TEST_F(ClusterTest, ThreeMembersElectAndServeThroughEveryMember) {
   int leader = WaitForLeader({0, 1, 2}, kElection);
   ASSERT_GE(leader, 0);
 
-  Result<std::vector<MemberInfo>> members = MemberList(0);
-  ASSERT_TRUE(members.ok()) << members.status().ToString();
-  EXPECT_EQ(members->size(), 3u);
+  // Every member serves only after publishing its name and client URLs
+  // through Raft, so each member's list already knows everyone's.
+  for (int via = 0; via < 3; ++via) {
+    Result<std::vector<MemberInfo>> members = MemberList(via);
+    ASSERT_TRUE(members.ok()) << members.status().ToString();
+    ASSERT_EQ(members->size(), 3u);
+    std::set<std::string> names;
+    std::set<std::string> urls;
+    for (const MemberInfo& m : *members) {
+      names.insert(m.name);
+      for (const std::string& u : m.client_urls) urls.insert(u);
+    }
+    std::set<std::string> want_names;
+    std::set<std::string> want_urls;
+    for (const Agent& a : agents_) {
+      want_names.insert(a.name);
+      want_urls.insert("http://127.0.0.1:" + std::to_string(a.client_port));
+    }
+    EXPECT_EQ(names, want_names) << "member list via " << agents_[via].name;
+    EXPECT_EQ(urls, want_urls) << "member list via " << agents_[via].name;
+  }
 
   // Each write, through any member, is seen at once by a linearizable read on
   // every member.
