@@ -256,8 +256,8 @@ TEST(EntryCodecTest, SmallPutHasGoldenBytes) {
 }
 
 TEST(EntryCodecTest, RoundTripsMemberAttributes) {
-  MemberAttributes attributes{0x1234567890abcdef, "edge-7",
-                              {"http://10.0.0.7:2379", "http://[::1]:2379"}};
+  MemberAttributes attributes{
+      0x1234567890abcdef, "edge-7", {"http://10.0.0.7:2379", "http://[::1]:2379"}};
   Result<RaftEntry> out = RoundTrip(EntryOf(attributes));
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   ASSERT_TRUE(std::holds_alternative<MemberAttributes>(out->op));
@@ -272,7 +272,7 @@ TEST(EntryCodecTest, MemberAttributesHaveGoldenBytes) {
   e.op = MemberAttributes{2, "b", {"u"}};
   const std::string expected(
       "\x97\x01\x01\x02\xa0\xa0\x03"  // entry: version 1, request 1, origin 2, "", "", time 3
-      "\x92\x40"                         // op: tag 64 (member attributes)
+      "\x92\x40"                      // op: tag 64 (member attributes)
       "\x93\x02\xa1"
       "b\x91\xa1"
       "u",  // member 2, name "b", client URLs ["u"]
@@ -288,8 +288,7 @@ TEST(EntryCodecTest, RejectsMistypedMemberAttributes) {
   bytes.insert(bytes.size() - 1, 1, '\x01');
   Result<RaftEntry> out = DecodeRaftEntry(bytes);
   ASSERT_FALSE(out.ok());
-  EXPECT_EQ(out.status().message(),
-            "raft entry: op.body.client_urls[0]: expected str, got bin");
+  EXPECT_EQ(out.status().message(), "raft entry: op.body.client_urls[0]: expected str, got bin");
 }
 
 TEST(EntryCodecTest, RejectsEveryTruncation) {
