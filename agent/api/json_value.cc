@@ -2,6 +2,8 @@
 // encoding/json scanner (scanner.go) and the string unquoting of decode.go.
 #include "agent/api/json_value.h"
 
+#include "agent/api/utf8.h"
+
 #include <cstdint>
 
 namespace shadekv::api {
@@ -37,31 +39,10 @@ void AppendUtf8(std::string& out, uint32_t r) {
 
 constexpr uint32_t kReplacementChar = 0xFFFD;
 
-// Length of the valid UTF-8 sequence at s[0], or 0 when it is invalid (Go's
-// utf8.DecodeRune returning RuneError with size 1).
+// Length of the valid UTF-8 sequence at s[0], or 0 when it is invalid.
 size_t ValidUtf8Length(std::string_view s) {
-  auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  unsigned char c = b(0);
-  if (c < 0x80) return 1;
-  size_t n;
-  uint32_t min;
-  uint32_t r;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2, min = 0x80, r = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3, min = 0x800, r = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4, min = 0x10000, r = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (s.size() < n) return 0;
-  for (size_t i = 1; i < n; ++i) {
-    if ((b(i) & 0xC0) != 0x80) return 0;
-    r = (r << 6) | (b(i) & 0x3F);
-  }
-  if (r < min || r > 0x10FFFF || (r >= 0xD800 && r <= 0xDFFF)) return 0;
-  return n;
+  uint32_t rune = 0;
+  return DecodeUtf8(s, &rune);
 }
 
 // Go's quoteChar: how the scanner names an offending byte.

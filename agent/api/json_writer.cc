@@ -2,34 +2,12 @@
 #include "agent/api/json_writer.h"
 
 #include "agent/api/go_base64.h"
+#include "agent/api/utf8.h"
 
 namespace shadekv::api {
 namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
-
-size_t Utf8SequenceLength(std::string_view s, uint32_t& rune) {
-  auto b = [&](size_t i) { return static_cast<unsigned char>(s[i]); };
-  unsigned char c = b(0);
-  size_t n;
-  uint32_t min;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2, min = 0x80, rune = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3, min = 0x800, rune = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4, min = 0x10000, rune = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (s.size() < n) return 0;
-  for (size_t i = 1; i < n; ++i) {
-    if ((b(i) & 0xC0) != 0x80) return 0;
-    rune = (rune << 6) | (b(i) & 0x3F);
-  }
-  if (rune < min || rune > 0x10FFFF || (rune >= 0xD800 && rune <= 0xDFFF)) return 0;
-  return n;
-}
 
 }  // namespace
 
@@ -68,7 +46,7 @@ void AppendJsonString(std::string& out, std::string_view s) {
       continue;
     }
     uint32_t rune = 0;
-    size_t n = Utf8SequenceLength(s.substr(i), rune);
+    size_t n = DecodeUtf8(s.substr(i), &rune);
     if (n == 0) {
       out += "\\ufffd";
       ++i;
