@@ -91,6 +91,27 @@ Result<Poco::JSON::Object::Ptr> BuildPutRequest(const ParsedFlags& flags, std::i
   return body;
 }
 
+namespace {
+
+// etcdctl's --prefix and --from-key: an empty key with either means "every key".
+void ExpandRangeFlags(bool prefix, bool from_key, std::string* key, std::string* range_end) {
+  const std::string all(1, '\0');
+  if (prefix) {
+    if (key->empty()) {
+      *key = all;
+      *range_end = all;
+    } else {
+      *range_end = PrefixRangeEnd(*key);
+    }
+  }
+  if (from_key) {
+    if (key->empty()) *key = all;
+    *range_end = all;
+  }
+}
+
+}  // namespace
+
 Result<Poco::JSON::Object::Ptr> BuildRangeRequest(const ParsedFlags& flags) {
   const std::vector<std::string>& args = flags.positionals;
   if (args.empty()) {
@@ -145,18 +166,7 @@ Result<Poco::JSON::Object::Ptr> BuildRangeRequest(const ParsedFlags& flags) {
   if (sort_order != "NONE") body->set("sort_order", sort_order);
   if (sort_target != "KEY") body->set("sort_target", sort_target);
 
-  if (prefix) {
-    if (key.empty()) {
-      key = std::string(1, '\0');
-      range_end = std::string(1, '\0');
-    } else {
-      range_end = PrefixRangeEnd(key);
-    }
-  }
-  if (from_key) {
-    if (key.empty()) key = std::string(1, '\0');
-    range_end = std::string(1, '\0');
-  }
+  ExpandRangeFlags(prefix, from_key, &key, &range_end);
   body->set("key", Base64Encode(key));
   if (!range_end.empty()) body->set("range_end", Base64Encode(range_end));
   if (flags.GetBool("keys-only")) body->set("keys_only", true);
@@ -185,18 +195,7 @@ Result<Poco::JSON::Object::Ptr> BuildDeleteRequest(const ParsedFlags& flags) {
     }
     range_end = args[1];
   }
-  if (prefix) {
-    if (key.empty()) {
-      key = std::string(1, '\0');
-      range_end = std::string(1, '\0');
-    } else {
-      range_end = PrefixRangeEnd(key);
-    }
-  }
-  if (from_key) {
-    if (key.empty()) key = std::string(1, '\0');
-    range_end = std::string(1, '\0');
-  }
+  ExpandRangeFlags(prefix, from_key, &key, &range_end);
   Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
   body->set("key", Base64Encode(key));
   if (!range_end.empty()) body->set("range_end", Base64Encode(range_end));
