@@ -13,12 +13,18 @@
 namespace shadekv::store {
 
 WriteExecutor::WriteExecutor(leveldb::DB* db, int64_t current_revision, int64_t compact_revision,
-                             leveldb::WriteBatch* batch)
+                             leveldb::WriteBatch* batch, std::function<bool(int64_t)> lease_exists)
     : db_(db),
       reader_(db, nullptr),
       begin_revision_(current_revision),
       compact_revision_(compact_revision),
-      batch_(batch) {}
+      batch_(batch),
+      lease_exists_(std::move(lease_exists)) {}
+
+Status WriteExecutor::CheckLease(const PutRequest& request) const {
+  if (request.lease == 0 || request.ignore_lease || !lease_exists_) return Status::Ok();
+  return lease_exists_(request.lease) ? Status::Ok() : ErrLeaseNotFound();
+}
 
 ChangeEvent WriteExecutor::TakeEvent() {
   ChangeEvent event = std::move(event_);
@@ -117,6 +123,18 @@ Result<DeleteRangeResponse> WriteExecutor::DeleteRange(const DeleteRangeRequest&
   return response;
 }
 
+Result<DeleteRangeResponse> WriteExecutor::DeleteKeys(const DeleteKeysRequest& request) {
+  DeleteRangeResponse response;
+  for (const std::string& key : request.keys) {
+    SHADEKV_ASSIGN_OR_RETURN(std::optional<KeyValue> current, Current(key));
+    if (!current.has_value()) continue;  // deleted meanwhile, or listed twice
+    Record(key, std::nullopt, current);
+    ++response.deleted;
+  }
+  response.revision = revision_after();
+  return response;
+}
+
 Result<RangeResponse> WriteExecutor::RangeOp(const RangeRequest& request) {
   RangeResponse response;
   const KeyInterval interval = MakeKeyInterval(request.key, request.range_end);
@@ -162,8 +180,8 @@ void WriteExecutor::ComparePath(const TxnRequest& request, std::vector<bool>* pa
   }
 }
 
-// etcd's checkRequests over the chosen path: `puts` checks ignore_* keys exist
-// before the txn, otherwise range revisions are checked.
+// etcd's checkRequests over the chosen path: `puts` checks ignore_* keys and
+// leases exist before the txn, otherwise range revisions are checked.
 Status WriteExecutor::CheckPath(const TxnRequest& request, const std::vector<bool>& path,
                                 size_t* position, bool puts) const {
   const bool succeeded = path[(*position)++];
@@ -176,6 +194,7 @@ Status WriteExecutor::CheckPath(const TxnRequest& request, const std::vector<boo
                                  reader_.Get(put->key, static_cast<uint64_t>(begin_revision_)));
         if (!kv.has_value()) return ErrKeyNotFound();
       }
+      SHADEKV_RETURN_IF_ERROR(CheckLease(*put));
     } else if (const auto* range = std::get_if<RangeRequest>(&op.request); range && !puts) {
       if (range->revision > begin_revision_) return ErrFutureRevision();
       if (range->revision > 0 && range->revision < compact_revision_) return ErrCompacted();

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -24,8 +25,10 @@ class WriteExecutor {
  public:
   // The store is at `current_revision` with compaction revision
   // `compact_revision`; changes go to `batch` at revision current + 1.
+  // `lease_exists` (may be null: every lease exists) answers for puts that
+  // name a lease, see WriteRequest::lease_exists.
   WriteExecutor(leveldb::DB* db, int64_t current_revision, int64_t compact_revision,
-                leveldb::WriteBatch* batch);
+                leveldb::WriteBatch* batch, std::function<bool(int64_t)> lease_exists = {});
 
   // Each runs its store-dependent checks first (ignore_* on a missing key,
   // txn range revisions) and writes nothing when they fail. Stateless checks
@@ -33,6 +36,11 @@ class WriteExecutor {
   Result<PutResponse> Put(const PutRequest& request);
   Result<DeleteRangeResponse> DeleteRange(const DeleteRangeRequest& request);
   Result<TxnResponse> Txn(const TxnRequest& request);
+  // Deletes the listed keys that exist, all at one revision.
+  Result<DeleteRangeResponse> DeleteKeys(const DeleteKeysRequest& request);
+  // kNotFound "etcdserver: requested lease not found" when `request` names a
+  // lease (without ignore_lease) that does not exist.
+  Status CheckLease(const PutRequest& request) const;
 
   // True when the request changed at least one key (and so makes a revision).
   bool changed() const { return !event_.changes.empty(); }
@@ -60,6 +68,7 @@ class WriteExecutor {
   const int64_t begin_revision_;
   const int64_t compact_revision_;
   leveldb::WriteBatch* const batch_;
+  const std::function<bool(int64_t)> lease_exists_;
   uint64_t next_sub_ = 0;
   std::map<std::string, std::optional<KeyValue>> overlay_;  // keys written so far
   ChangeEvent event_;

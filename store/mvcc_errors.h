@@ -20,6 +20,9 @@ inline Status ErrDuplicateKey() {
 inline Status ErrTooManyOps() {
   return Status::InvalidArgument("etcdserver: too many operations in txn request");
 }
+inline Status ErrLeaseNotFound() {
+  return Status::NotFound("etcdserver: requested lease not found");
+}
 inline Status ErrCompacted() {
   return Status::OutOfRange("mvcc: required revision has been compacted");
 }

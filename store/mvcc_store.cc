@@ -103,7 +103,8 @@ Result<ApplyResult> MvccStore::Apply(const WriteRequest& request, uint64_t raft_
   }
 
   leveldb::WriteBatch batch;
-  WriteExecutor executor(db_.get(), begin_revision, compact_revision, &batch);
+  WriteExecutor executor(db_.get(), begin_revision, compact_revision, &batch,
+                         request.lease_exists);
   ApplyResult result;
   int64_t new_compact = compact_revision;
   Status op_status = std::visit(
@@ -113,6 +114,8 @@ Result<ApplyResult> MvccStore::Apply(const WriteRequest& request, uint64_t raft_
           return Status::Ok();
         } else if constexpr (std::is_same_v<Op, PutRequest>) {
           SHADEKV_RETURN_IF_ERROR(ValidatePut(op));
+          // etcd's applier looks the lease up before the ignore_* checks.
+          SHADEKV_RETURN_IF_ERROR(executor.CheckLease(op));
           SHADEKV_ASSIGN_OR_RETURN(result.response, executor.Put(op));
           return Status::Ok();
         } else if constexpr (std::is_same_v<Op, DeleteRangeRequest>) {
@@ -122,6 +125,9 @@ Result<ApplyResult> MvccStore::Apply(const WriteRequest& request, uint64_t raft_
         } else if constexpr (std::is_same_v<Op, TxnRequest>) {
           SHADEKV_RETURN_IF_ERROR(ValidateTxn(op));
           SHADEKV_ASSIGN_OR_RETURN(result.response, executor.Txn(op));
+          return Status::Ok();
+        } else if constexpr (std::is_same_v<Op, DeleteKeysRequest>) {
+          SHADEKV_ASSIGN_OR_RETURN(result.response, executor.DeleteKeys(op));
           return Status::Ok();
         } else {
           static_assert(std::is_same_v<Op, CompactionRequest>);
@@ -138,7 +144,8 @@ Result<ApplyResult> MvccStore::Apply(const WriteRequest& request, uint64_t raft_
   // A request error still consumes the index; only the index is written.
   // Storage errors (reading the keyspace) write nothing at all.
   const bool request_error = !op_status.ok() && (op_status.code() == StatusCode::kInvalidArgument ||
-                                                 op_status.code() == StatusCode::kOutOfRange);
+                                                 op_status.code() == StatusCode::kOutOfRange ||
+                                                 op_status.code() == StatusCode::kNotFound);
   if (!op_status.ok() && !request_error) return op_status;
   int64_t new_revision = begin_revision;
   if (request_error) {

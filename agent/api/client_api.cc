@@ -20,6 +20,8 @@
 
 #include "agent/api/etcd_errors.h"
 #include "agent/api/etcd_json.h"
+#include "agent/api/lease_api.h"
+#include "agent/api/lease_forward.h"
 #include "agent/metrics/metrics.h"
 #include "store/txn_validation.h"
 
@@ -73,25 +75,14 @@ Result<std::vector<Member>> ApiMembers(agent::Member& m) {
   return out;
 }
 
-// shadekv has no leases yet (issue 5), so every lease a put names is unknown;
-// etcd's applier answers this for a put whose lease does not exist.
-Status ErrLeaseNotFound() { return Status::NotFound("etcdserver: requested lease not found"); }
-
-// Whether a put anywhere in `txn` (either branch, nested txns too) names a
-// lease. Until leases exist this rejects the whole txn, where etcd would
-// fail only when the put is on the branch taken.
-bool NamesLease(const store::TxnRequest& txn) {
-  for (const std::vector<store::RequestOp>* branch : {&txn.success, &txn.failure}) {
-    for (const store::RequestOp& op : *branch) {
-      if (const auto* put = std::get_if<store::PutRequest>(&op.request)) {
-        if (put->lease != 0) return true;
-      } else if (const auto* nested =
-                     std::get_if<std::shared_ptr<const store::TxnRequest>>(&op.request)) {
-        if (*nested != nullptr && NamesLease(**nested)) return true;
-      }
-    }
-  }
-  return false;
+// The lease routes live in lease_api.cc; keepalive streams and is served
+// before routing (see handleRequest), its entry here only makes it known.
+Handler LeaseRoute(const std::string& route) {
+  return [route](agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {
+    LeaseReply reply;
+    ServeLeaseRoute(route, m, body, o, &reply);
+    return Reply{reply.http_status, reply.body};
+  };
 }
 
 // Parses with `parse`, runs `run`, encodes with `encode`; any error becomes
@@ -129,7 +120,6 @@ const std::map<std::string, Handler>& Routes() {
              body, &ParsePutRequest,
              [&](const auto& r) -> Result<store::PutResponse> {
                SHADEKV_RETURN_IF_ERROR(store::ValidatePut(r));
-               if (r.lease != 0) return ErrLeaseNotFound();
                return m.Put(r, o);
              },
              [&](const auto& r) { return EncodePutResponse(HeaderOf(m, r.revision), r); });
@@ -150,7 +140,6 @@ const std::map<std::string, Handler>& Routes() {
              body, &ParseTxnRequest,
              [&](const auto& r) -> Result<store::TxnResponse> {
                SHADEKV_RETURN_IF_ERROR(store::ValidateTxn(r));
-               if (NamesLease(r)) return ErrLeaseNotFound();
                return m.Txn(r, o);
              },
              [&](const auto& r) { return EncodeTxnResponse(HeaderOf(m, r.revision), r); });
@@ -218,6 +207,11 @@ const std::map<std::string, Handler>& Routes() {
                return EncodeAlarmResponse(HeaderOf(m, m.CurrentRevision()), alarms);
              });
        }},
+      {"lease/grant", LeaseRoute("lease/grant")},
+      {"lease/revoke", LeaseRoute("lease/revoke")},
+      {"lease/timetolive", LeaseRoute("lease/timetolive")},
+      {"lease/leases", LeaseRoute("lease/leases")},
+      {"lease/keepalive", LeaseRoute("lease/keepalive")},
       {"cluster/member/list",
        [](agent::Member& m, const std::string& body, const agent::RequestOrigin&) {
          return Serve<MemberListRequest, std::vector<Member>>(
@@ -278,16 +272,23 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
                      Poco::Net::HTTPServerResponse& response) override {
     auto started = std::chrono::steady_clock::now();
     std::string path = Poco::URI(request.getURI()).getPath();
-    Reply reply = Route(request, path);
-    auto status = static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.http_status);
-    response.setStatusAndReason(status, Poco::Net::HTTPResponse::getReasonForStatus(status));
-    response.setContentType(reply.content_type);
-    response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
-    response.send() << reply.body;
+    std::string key;
+    int http_status = 0;
+    if (RouteKey(path, &key) && key == "lease/keepalive" && request.getMethod() == "POST") {
+      http_status = ServeLeaseKeepAlive(*member_, request, response, max_body_);
+    } else {
+      Reply reply = Route(request, path);
+      http_status = reply.http_status;
+      auto status = static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.http_status);
+      response.setStatusAndReason(status, Poco::Net::HTTPResponse::getReasonForStatus(status));
+      response.setContentType(reply.content_type);
+      response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
+      response.send() << reply.body;
+    }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     std::string labels =
-        "path=\"" + MetricPath(path) + "\",code=\"" + std::to_string(reply.http_status) + "\"";
+        "path=\"" + MetricPath(path) + "\",code=\"" + std::to_string(http_status) + "\"";
     metrics_->Counter("shadekv_http_requests_total", "HTTP requests by path and status", labels)
         ->fetch_add(1);
     metrics_
@@ -342,6 +343,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     if (!read.ok()) return ErrorReply(read);
     agent::RequestOrigin origin;
     origin.client_address = request.clientAddress().toString();
+    origin.forwarded = request.has(kForwardedHeader);
     return Routes().at(key)(*member_, body, origin);
   }
 

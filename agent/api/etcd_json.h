@@ -81,6 +81,21 @@ struct MemberPromoteRequest {
   uint64_t id = 0;
 };
 
+// Leases (etcd LeaseGrantRequest, LeaseRevokeRequest, LeaseKeepAliveRequest,
+// LeaseTimeToLiveRequest, LeaseLeasesRequest). JSON names "TTL", "ID", "keys".
+struct LeaseGrantRequest {
+  int64_t ttl = 0;
+  int64_t id = 0;  // 0: the server picks one
+};
+struct LeaseIdRequest {  // revoke and keepalive
+  int64_t id = 0;
+};
+struct LeaseTimeToLiveRequest {
+  int64_t id = 0;
+  bool keys = false;
+};
+struct LeaseLeasesRequest {};
+
 // ---- Parsers (POST bodies) ----
 
 Result<store::RangeRequest> ParseRangeRequest(std::string_view body);              // /v3/kv/range
@@ -112,6 +127,12 @@ Result<MemberAddRequest> ParseMemberAddRequest(std::string_view body);    // ...
 Result<MemberRemoveRequest> ParseMemberRemoveRequest(std::string_view body);    // .../remove
 Result<MemberUpdateRequest> ParseMemberUpdateRequest(std::string_view body);    // .../update
 Result<MemberPromoteRequest> ParseMemberPromoteRequest(std::string_view body);  // .../promote
+Result<LeaseGrantRequest> ParseLeaseGrantRequest(std::string_view body);        // /v3/lease/grant
+Result<LeaseIdRequest> ParseLeaseRevokeRequest(std::string_view body);          // /v3/lease/revoke
+// One value of the /v3/lease/keepalive stream.
+Result<LeaseIdRequest> ParseLeaseKeepAliveRequest(std::string_view body);
+Result<LeaseTimeToLiveRequest> ParseLeaseTimeToLiveRequest(std::string_view body);  // timetolive
+Result<LeaseLeasesRequest> ParseLeaseLeasesRequest(std::string_view body);          // leases
 
 // ---- Responses ----
 
@@ -171,6 +192,18 @@ std::string EncodeMembersResponse(const ResponseHeader& header, const std::vecto
 // add: {"header":..,"member":{..},"members":[..]}.
 std::string EncodeMemberAddResponse(const ResponseHeader& header, const Member& added,
                                     const std::vector<Member>& members);
+
+// Leases. Grant: {"header","ID","TTL"}. Revoke: {"header"}. Keep-alive: one
+// stream message {"result":{"header","ID","TTL"}} (no TTL when ttl is 0: an
+// unknown lease), without the newline. TimeToLive: {"header","ID","TTL",
+// "grantedTTL","keys"} (unknown lease: ttl -1, granted 0, no keys). Leases:
+// {"header","leases":[{"ID"},...]}.
+std::string EncodeLeaseGrantResponse(const ResponseHeader& header, int64_t id, int64_t ttl);
+std::string EncodeLeaseRevokeResponse(const ResponseHeader& header);
+std::string EncodeLeaseKeepAliveMessage(const ResponseHeader& header, int64_t id, int64_t ttl);
+std::string EncodeLeaseTimeToLiveResponse(const ResponseHeader& header, int64_t id, int64_t ttl,
+                                          int64_t granted_ttl, const std::vector<std::string>& keys);
+std::string EncodeLeaseLeasesResponse(const ResponseHeader& header, const std::vector<int64_t>& ids);
 
 // One KeyValue: {"key","create_revision","mod_revision","version","value","lease"}
 // with zero fields omitted.

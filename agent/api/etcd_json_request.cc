@@ -487,4 +487,32 @@ Result<MemberPromoteRequest> ParseMemberPromoteRequest(std::string_view body) {
   });
 }
 
+Result<LeaseGrantRequest> ParseLeaseGrantRequest(std::string_view body) {
+  return ParseBody<LeaseGrantRequest>(body, [](const JsonValue& o, LeaseGrantRequest& r) {
+    SHADEKV_RETURN_IF_ERROR(ReadInt64(FieldOf(o, "TTL", "TTL"), r.ttl));
+    return ReadInt64(FieldOf(o, "ID", "ID"), r.id);
+  });
+}
+
+Result<LeaseIdRequest> ParseLeaseRevokeRequest(std::string_view body) {
+  return ParseBody<LeaseIdRequest>(body, [](const JsonValue& o, LeaseIdRequest& r) {
+    return ReadInt64(FieldOf(o, "ID", "ID"), r.id);
+  });
+}
+
+Result<LeaseIdRequest> ParseLeaseKeepAliveRequest(std::string_view body) {
+  return ParseLeaseRevokeRequest(body);
+}
+
+Result<LeaseTimeToLiveRequest> ParseLeaseTimeToLiveRequest(std::string_view body) {
+  return ParseBody<LeaseTimeToLiveRequest>(body, [](const JsonValue& o, LeaseTimeToLiveRequest& r) {
+    SHADEKV_RETURN_IF_ERROR(ReadInt64(FieldOf(o, "ID", "ID"), r.id));
+    return ReadBool(FieldOf(o, "keys", "keys"), r.keys);
+  });
+}
+
+Result<LeaseLeasesRequest> ParseLeaseLeasesRequest(std::string_view body) {
+  return ParseBody<LeaseLeasesRequest>(body, ReadNothing<LeaseLeasesRequest>);
+}
+
 }  // namespace shadekv::api

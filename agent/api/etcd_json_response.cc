@@ -4,6 +4,7 @@
 #include <variant>
 
 #include "agent/api/etcd_json.h"
+#include "agent/api/go_base64.h"
 #include "agent/api/json_writer.h"
 
 namespace shadekv::api {
@@ -264,6 +265,61 @@ std::string EncodeEvents(const std::vector<store::KeyChange>& changes) {
   }
   out += ']';
   return out;
+}
+
+std::string EncodeLeaseGrantResponse(const ResponseHeader& header, int64_t id, int64_t ttl) {
+  return Encode(header, [&](JsonObjectWriter& w) {
+    w.Int64AsString("ID", id);
+    w.Int64AsString("TTL", ttl);
+  });
+}
+
+std::string EncodeLeaseRevokeResponse(const ResponseHeader& header) {
+  return Encode(header, [](JsonObjectWriter&) {});
+}
+
+std::string EncodeLeaseKeepAliveMessage(const ResponseHeader& header, int64_t id, int64_t ttl) {
+  std::string out;
+  JsonObjectWriter w(out);
+  w.Field("result") += EncodeLeaseGrantResponse(header, id, ttl);
+  w.Close();
+  return out;
+}
+
+std::string EncodeLeaseTimeToLiveResponse(const ResponseHeader& header, int64_t id, int64_t ttl,
+                                          int64_t granted_ttl,
+                                          const std::vector<std::string>& keys) {
+  return Encode(header, [&](JsonObjectWriter& w) {
+    w.Int64AsString("ID", id);
+    w.Int64AsString("TTL", ttl);
+    w.Int64AsString("grantedTTL", granted_ttl);
+    if (keys.empty()) return;
+    std::string& out = w.Field("keys");
+    out += '[';
+    for (size_t i = 0; i < keys.size(); ++i) {
+      if (i > 0) out += ',';
+      out += '"';
+      out += EncodeBase64(keys[i]);
+      out += '"';
+    }
+    out += ']';
+  });
+}
+
+std::string EncodeLeaseLeasesResponse(const ResponseHeader& header,
+                                      const std::vector<int64_t>& ids) {
+  return Encode(header, [&](JsonObjectWriter& w) {
+    if (ids.empty()) return;
+    std::string& out = w.Field("leases");
+    out += '[';
+    for (size_t i = 0; i < ids.size(); ++i) {
+      if (i > 0) out += ',';
+      JsonObjectWriter lease(out);
+      lease.Int64AsString("ID", ids[i]);
+      lease.Close();
+    }
+    out += ']';
+  });
 }
 
 }  // namespace shadekv::api

@@ -75,6 +75,7 @@ const std::vector<std::string>& AgentFlagNames() {
       "snapshot-count",
       "heartbeat-interval",
       "election-timeout",
+      "lease-checkpoint-interval",
       "quota-backend-bytes",
       "max-request-bytes",
       "log-level",
@@ -203,6 +204,12 @@ Result<AgentConfig> BuildAgentConfig(const std::map<std::string, std::string>& f
     SHADEKV_ASSIGN_OR_RETURN(
         int64_t ms, ParseWhole("election-timeout", *v, 1, "a whole number of milliseconds"));
     c.election_timeout = std::chrono::milliseconds(ms);
+  }
+  if (const std::string* v = get("lease-checkpoint-interval")) {
+    SHADEKV_ASSIGN_OR_RETURN(
+        int64_t ms, ParseWhole("lease-checkpoint-interval", *v, 0,
+                               "a whole number of milliseconds (0 disables checkpoints)"));
+    c.lease_checkpoint_interval = std::chrono::milliseconds(ms);
   }
   // etcd's rule: the election timeout must be at least 5 heartbeats.
   if (c.election_timeout < 5 * c.heartbeat_interval) {

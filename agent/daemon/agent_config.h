@@ -35,6 +35,9 @@ struct AgentConfig {
   uint64_t snapshot_count = 100000;
   std::chrono::milliseconds heartbeat_interval{100};
   std::chrono::milliseconds election_timeout{1000};
+  // How often the leader checkpoints long leases' remaining TTLs (etcd's
+  // --experimental-lease-checkpoint-interval); 0 turns checkpoints off.
+  std::chrono::milliseconds lease_checkpoint_interval{std::chrono::minutes(5)};
   int64_t quota_backend_bytes = 2LL << 30;
   int64_t max_request_bytes = 1536 * 1024;
   std::string log_level = "info";  // debug | info | warn | error

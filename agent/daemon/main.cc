@@ -44,6 +44,7 @@ in ./default.shadekv. Every flag can also be set in --config-file as
   --snapshot-count N                 applied entries between Raft log compactions (100000)
   --heartbeat-interval MS            Raft heartbeat interval (100)
   --election-timeout MS              Raft election timeout (1000)
+  --lease-checkpoint-interval MS     lease remaining-TTL checkpoints (300000; 0: off)
   --quota-backend-bytes N            store size quota (2 GiB)
   --max-request-bytes N              largest client request (1572864)
   --log-level LEVEL                  debug, info (default), warn, error
@@ -149,6 +150,7 @@ int main(int argc, char** argv) {
   }
   options.heartbeat_interval = config->heartbeat_interval;
   options.election_timeout = config->election_timeout;
+  options.lease_checkpoint_interval = config->lease_checkpoint_interval;
   options.snapshot_count = config->snapshot_count;
   options.max_request_bytes = static_cast<uint64_t>(config->max_request_bytes);
 

@@ -2,7 +2,7 @@
 //
 //   entry      := array(7)[ version:uint (=1), request_id:uint, origin:uint, user:str,
 //                           client_address:str, leader_time_ms:int, op ]
-//   op         := array(2)[ tag:uint, body ]        top level: tags 2, 3, 4, 5, 64
+//   op         := array(2)[ tag:uint, body ]        top level: tags 2, 3, 4, 5, 16, 17, 18, 64
 //   request    := array(2)[ tag:uint, body ]        inside a txn: tags 1, 2, 3, 4
 //   body(1 range)        := array(13)[ key:bin, range_end:bin, limit:int, revision:int,
 //                             sort_order:int, sort_target:int, serializable:bool,
@@ -15,6 +15,10 @@
 //   body(4 txn)          := array(3)[ compare:array(n)[compare], success:array(n)[request],
 //                             failure:array(n)[request] ]
 //   body(5 compaction)   := array(2)[ revision:int, physical:bool ]
+//   body(16 lease_grant)      := array(2)[ id:int, ttl:int ]
+//   body(17 lease_revoke)     := array(1)[ id:int ]
+//   body(18 lease_checkpoint) := array(1)[ checkpoints:array(n)[ array(2)[ id:int,
+//                                  remaining_ttl:int ] ] ]
 //   body(64 member_attributes) := array(3)[ member_id:uint, name:str,
 //                                   client_urls:array(n)[str] ]
 //   compare    := array(9)[ result:int, target:int, key:bin, range_end:bin, version:int,
@@ -22,7 +26,7 @@
 //
 // int is any MessagePack integer within int64 (enums within int32: etcd keeps
 // unknown enum numbers, so do we). Never renumber a tag, never reorder or
-// remove a field: add a new tag, or bump kEntryFormatVersion. Tags 16-31
+// remove a field: add a new tag, or bump kEntryFormatVersion. Tags 19-31
 // (leases), 32-63 (auth) and 65-79 (membership) are reserved for later ops.
 #include "agent/server/entry_codec.h"
 
@@ -304,6 +308,42 @@ MemberAttributes ReadMemberAttributes(MsgpackReader& r, const msgpack::object& o
   return a;
 }
 
+LeaseGrant ReadLeaseGrant(MsgpackReader& r, const msgpack::object& o, const std::string& path) {
+  LeaseGrant g;
+  const msgpack::object* f = r.Fields(o, path, 2);
+  if (f == nullptr) return g;
+  g.id = r.Int(f[0], path + ".id");
+  g.ttl = r.Int(f[1], path + ".ttl");
+  return g;
+}
+
+LeaseRevoke ReadLeaseRevoke(MsgpackReader& r, const msgpack::object& o, const std::string& path) {
+  LeaseRevoke v;
+  const msgpack::object* f = r.Fields(o, path, 1);
+  if (f == nullptr) return v;
+  v.id = r.Int(f[0], path + ".id");
+  return v;
+}
+
+LeaseCheckpoint ReadLeaseCheckpoint(MsgpackReader& r, const msgpack::object& o,
+                                    const std::string& path) {
+  LeaseCheckpoint c;
+  const msgpack::object* f = r.Fields(o, path, 1);
+  if (f == nullptr) return c;
+  uint32_t n = 0;
+  const msgpack::object* items = r.List(f[0], path + ".checkpoints", &n);
+  for (uint32_t i = 0; items != nullptr && i < n && !r.failed(); ++i) {
+    std::string item_path = path + ".checkpoints[" + std::to_string(i) + "]";
+    const msgpack::object* g = r.Fields(items[i], item_path, 2);
+    if (g == nullptr) break;
+    LeaseCheckpoint::Item item;
+    item.id = r.Int(g[0], item_path + ".id");
+    item.remaining_ttl = r.Int(g[1], item_path + ".remaining_ttl");
+    c.checkpoints.push_back(item);
+  }
+  return c;
+}
+
 EntryOp ReadOp(MsgpackReader& r, const msgpack::object& o) {
   const msgpack::object* f = r.Fields(o, "op", 2);
   if (f == nullptr) return {};
@@ -319,6 +359,12 @@ EntryOp ReadOp(MsgpackReader& r, const msgpack::object& o) {
       return ReadCompaction(r, f[1], "op.body");
     case static_cast<uint64_t>(EntryOpTag::kMemberAttributes):
       return ReadMemberAttributes(r, f[1], "op.body");
+    case static_cast<uint64_t>(EntryOpTag::kLeaseGrant):
+      return ReadLeaseGrant(r, f[1], "op.body");
+    case static_cast<uint64_t>(EntryOpTag::kLeaseRevoke):
+      return ReadLeaseRevoke(r, f[1], "op.body");
+    case static_cast<uint64_t>(EntryOpTag::kLeaseCheckpoint):
+      return ReadLeaseCheckpoint(r, f[1], "op.body");
     case static_cast<uint64_t>(EntryOpTag::kRange):
       r.Fail("op.tag", "op tag 1 (range) is only allowed inside a txn");
       return {};
@@ -358,7 +404,26 @@ std::string EncodeRaftEntry(const RaftEntry& entry) {
           pk.pack_array(2);
           pk.pack_int64(op.revision);
           PackBool(pk, op.physical);
+        } else if constexpr (std::is_same_v<T, LeaseGrant>) {
+          PackTag(pk, EntryOpTag::kLeaseGrant);
+          pk.pack_array(2);
+          pk.pack_int64(op.id);
+          pk.pack_int64(op.ttl);
+        } else if constexpr (std::is_same_v<T, LeaseRevoke>) {
+          PackTag(pk, EntryOpTag::kLeaseRevoke);
+          pk.pack_array(1);
+          pk.pack_int64(op.id);
+        } else if constexpr (std::is_same_v<T, LeaseCheckpoint>) {
+          PackTag(pk, EntryOpTag::kLeaseCheckpoint);
+          pk.pack_array(1);
+          pk.pack_array(static_cast<uint32_t>(op.checkpoints.size()));
+          for (const LeaseCheckpoint::Item& item : op.checkpoints) {
+            pk.pack_array(2);
+            pk.pack_int64(item.id);
+            pk.pack_int64(item.remaining_ttl);
+          }
         } else {
+          static_assert(std::is_same_v<T, MemberAttributes>);
           PackTag(pk, EntryOpTag::kMemberAttributes);
           pk.pack_array(3);
           pk.pack_uint64(op.member_id);

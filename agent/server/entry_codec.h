@@ -39,6 +39,9 @@ enum class EntryOpTag : uint32_t {
   kDeleteRange = 3,
   kTxn = 4,
   kCompaction = 5,         // only at top level
+  kLeaseGrant = 16,        // only at top level
+  kLeaseRevoke = 17,       // only at top level
+  kLeaseCheckpoint = 18,   // only at top level
   kMemberAttributes = 64,  // only at top level: a member publishes its name and client URLs
 };
 
@@ -52,8 +55,37 @@ struct MemberAttributes {
   friend bool operator==(const MemberAttributes&, const MemberAttributes&) = default;
 };
 
+// Creates lease `id` (already chosen by the proposer, never 0) with `ttl`
+// seconds (already raised to the minimum and checked against the maximum).
+struct LeaseGrant {
+  int64_t id = 0;
+  int64_t ttl = 0;
+  friend bool operator==(const LeaseGrant&, const LeaseGrant&) = default;
+};
+
+// Deletes every key attached to lease `id` at one revision and forgets the
+// lease; a client's revoke or the leader's expiry. Unknown id: no change.
+struct LeaseRevoke {
+  int64_t id = 0;
+  friend bool operator==(const LeaseRevoke&, const LeaseRevoke&) = default;
+};
+
+// The leader's record of leases' remaining TTLs, so that a new leader does
+// not restart long leases from their full TTL (etcd's LeaseCheckpoint).
+// remaining_ttl 0 clears a checkpoint (after a keep-alive).
+struct LeaseCheckpoint {
+  struct Item {
+    int64_t id = 0;
+    int64_t remaining_ttl = 0;
+    friend bool operator==(const Item&, const Item&) = default;
+  };
+  std::vector<Item> checkpoints;
+  friend bool operator==(const LeaseCheckpoint&, const LeaseCheckpoint&) = default;
+};
+
 using EntryOp = std::variant<store::PutRequest, store::DeleteRangeRequest, store::TxnRequest,
-                             store::CompactionRequest, MemberAttributes>;
+                             store::CompactionRequest, MemberAttributes, LeaseGrant, LeaseRevoke,
+                             LeaseCheckpoint>;
 
 struct RaftEntry {
   uint64_t request_id = 0;     // unique per origin member; matches the answer to the waiter

@@ -30,7 +30,10 @@ store::WriteRequest KvStateMachine::ToWriteRequest(const EntryOp& op) const {
   std::visit(
       [&](const auto& o) {
         using T = std::decay_t<decltype(o)>;
-        if constexpr (std::is_same_v<T, MemberAttributes>) {
+        if constexpr (std::is_same_v<T, LeaseGrant> || std::is_same_v<T, LeaseRevoke> ||
+                      std::is_same_v<T, LeaseCheckpoint>) {
+          // Applied by ApplyLeaseEntry, never through here.
+        } else if constexpr (std::is_same_v<T, MemberAttributes>) {
           std::string key = MemberMetaKey(o.member_id);
           Result<std::optional<std::string>> existing = store_->GetMeta(key);
           if (!existing.ok() || !existing->has_value()) return;  // removed meanwhile
@@ -47,11 +50,14 @@ store::WriteRequest KvStateMachine::ToWriteRequest(const EntryOp& op) const {
   return request;
 }
 
-KvStateMachine::KvStateMachine(std::string dir) : dir_(std::move(dir)) {}
+KvStateMachine::KvStateMachine(std::string dir, const lease::LeaseTableOptions& lease_options)
+    : dir_(std::move(dir)), lessor_(lease_options) {}
 
-Result<std::unique_ptr<KvStateMachine>> KvStateMachine::Open(const std::string& kv_dir) {
-  std::unique_ptr<KvStateMachine> sm(new KvStateMachine(kv_dir));
+Result<std::unique_ptr<KvStateMachine>> KvStateMachine::Open(
+    const std::string& kv_dir, const lease::LeaseTableOptions& lease_options) {
+  std::unique_ptr<KvStateMachine> sm(new KvStateMachine(kv_dir, lease_options));
   SHADEKV_ASSIGN_OR_RETURN(sm->store_, store::MvccStore::Open(kv_dir));
+  SHADEKV_RETURN_IF_ERROR(sm->ReloadLeases());
   sm->compactor_ = std::thread([raw = sm.get()] { raw->CompactInBackground(); });
   // A compaction interrupted by a crash resumes now.
   sm->WakeCompactor();
@@ -82,19 +88,33 @@ Result<AppliedEntry> KvStateMachine::Apply(uint64_t index, std::string_view payl
     SHADEKV_RETURN_IF_ERROR(MarkApplied(index));
     return AppliedEntry{0, 0, entry.status()};
   }
+  if (std::holds_alternative<LeaseGrant>(entry->op) ||
+      std::holds_alternative<LeaseRevoke>(entry->op) ||
+      std::holds_alternative<LeaseCheckpoint>(entry->op)) {
+    std::shared_lock lock(store_mu_);
+    return ApplyLeaseEntry(index, *entry);
+  }
   AppliedEntry applied;
   applied.origin = entry->origin;
   applied.request_id = entry->request_id;
   bool compaction = std::holds_alternative<store::CompactionRequest>(entry->op);
   {
     std::shared_lock lock(store_mu_);
-    applied.result = store_->Apply(ToWriteRequest(entry->op), index);
+    store::WriteRequest request = ToWriteRequest(entry->op);
+    // Asked while the entry applies, so every member answers alike.
+    request.lease_exists = [this](int64_t id) {
+      return lessor_.With([id](lease::LeaseTable& t, int64_t) { return t.Exists(id); });
+    };
+    applied.result = store_->Apply(request, index);
   }
   if (!applied.result.ok() && IsStorageFailure(applied.result.status())) {
     return applied.result.status().WithContext("applying entry " + std::to_string(index));
   }
   if (applied.result.ok()) {
     const store::ChangeEvent& event = applied.result->event;
+    if (event.revision != 0) {
+      lessor_.With([&](lease::LeaseTable& t, int64_t) { t.ApplyEvent(event); });
+    }
     if (event.revision != 0 && listener_) listener_(event, *entry);
     if (compaction) WakeCompactor();
   }
@@ -169,7 +189,9 @@ Status KvStateMachine::RestoreSnapshot(const raft::Snapshot& snapshot) {
   Result<std::unique_ptr<store::MvccStore>> reopened = store::MvccStore::Open(dir_);
   if (!reopened.ok()) return reopened.status().WithContext("reopening the store after a snapshot");
   store_ = std::move(reopened).value();
+  Status leases = ReloadLeases();
   SHADEKV_RETURN_IF_ERROR(restored);
+  SHADEKV_RETURN_IF_ERROR(leases);
   if (store_->AppliedIndex() != snapshot.meta.index) {
     return Status::DataLoss("snapshot image is at applied index " +
                             std::to_string(store_->AppliedIndex()) + " but its metadata says " +

@@ -2,8 +2,11 @@
 //
 // Decodes committed entries (entry_codec.h), applies them to the MvccStore
 // together with their Raft index, keeps the member directory in the store's
-// meta namespace, swaps the whole store when a snapshot arrives, and runs
-// physical compaction on a background thread.
+// meta namespace, keeps the lease table (lessor.h) in step with the applied
+// entries (lease records in meta, key attachments rebuilt from the keyspace at
+// open and snapshot install, then followed revision by revision), swaps the
+// whole store when a snapshot arrives, and runs physical compaction on a
+// background thread.
 //
 // Threads: the StateMachine methods run on the Raft driver's thread. The read
 // methods may be called from any thread; they hold a shared lock so that a
@@ -19,7 +22,9 @@
 #include <thread>
 #include <vector>
 
+#include "agent/lease/lease_table.h"
 #include "agent/server/entry_codec.h"
+#include "agent/server/lessor.h"
 #include "agent/server/member_directory.h"
 #include "agent/server/state_machine.h"
 #include "shadekv/store/mvcc_store.h"
@@ -32,8 +37,10 @@ class KvStateMachine : public StateMachine {
   // revision, with the entry that made it (who, from where, when).
   using EventListener = std::function<void(const store::ChangeEvent&, const RaftEntry&)>;
 
-  // Opens (or creates) the store in kv_dir. Errors: those of MvccStore::Open.
-  static Result<std::unique_ptr<KvStateMachine>> Open(const std::string& kv_dir);
+  // Opens (or creates) the store in kv_dir and loads its leases. Errors:
+  // those of MvccStore::Open, kDataLoss for a damaged lease record.
+  static Result<std::unique_ptr<KvStateMachine>> Open(
+      const std::string& kv_dir, const lease::LeaseTableOptions& lease_options = {});
   ~KvStateMachine() override;
 
   // Must be set before the driver starts.
@@ -59,16 +66,24 @@ class KvStateMachine : public StateMachine {
   // Bytes the store's files take on disk.
   uint64_t DiskBytes() const;
 
+  // The lease table, kept current by Apply (any thread, see lessor.h).
+  Lessor& lessor() { return lessor_; }
+
  private:
-  explicit KvStateMachine(std::string dir);
+  KvStateMachine(std::string dir, const lease::LeaseTableOptions& lease_options);
   // Callers hold store_mu_ (shared or exclusive).
   store::WriteRequest ToWriteRequest(const EntryOp& op) const;
+  // Lease entries (kv_state_machine_lease.cc). Callers hold store_mu_.
+  Result<AppliedEntry> ApplyLeaseEntry(uint64_t index, const RaftEntry& entry);
+  // Rebuilds the lease table from the store's meta and keyspace.
+  Status ReloadLeases();
   void CompactInBackground();
   void WakeCompactor();
 
   // Fixed after construction.
   const std::string dir_;
   EventListener listener_;
+  Lessor lessor_;
 
   // The store; replaced only under an exclusive lock (snapshot install).
   mutable std::shared_mutex store_mu_;

@@ -43,7 +43,10 @@ Result<std::unique_ptr<Member>> Member::Start(const MemberOptions& options) {
   }
   SHADEKV_RETURN_IF_ERROR(member->LoadOrCreateIdentity());
   SHADEKV_ASSIGN_OR_RETURN(member->log_, store::RaftLogStore::Open(options.data_dir + "/raft"));
-  SHADEKV_ASSIGN_OR_RETURN(member->state_machine_, KvStateMachine::Open(options.data_dir + "/kv"));
+  lease::LeaseTableOptions lease_options;
+  lease_options.checkpoint_interval_ms = options.lease_checkpoint_interval.count();
+  SHADEKV_ASSIGN_OR_RETURN(member->state_machine_,
+                           KvStateMachine::Open(options.data_dir + "/kv", lease_options));
 
   Result<raft::InitialState> initial = member->log_->LoadInitialState();
   SHADEKV_RETURN_IF_ERROR(initial.status());
@@ -80,6 +83,7 @@ Result<std::unique_ptr<Member>> Member::Start(const MemberOptions& options) {
   Log().information("member " + options.name + " (" + std::to_string(member->id_) +
                     ") started; peers on " + member->driver_->bound_peer_endpoint());
   member->publisher_ = std::thread([raw = member.get()] { raw->PublishAttributes(); });
+  member->lease_timer_ = std::thread([raw = member.get()] { raw->RunLeaseTimer(); });
   return member;
 }
 
@@ -119,6 +123,7 @@ Member::~Member() {
   }
   stop_cv_.notify_all();
   if (publisher_.joinable()) publisher_.join();
+  if (lease_timer_.joinable()) lease_timer_.join();
   driver_.reset();  // stops the Raft thread before the stores close
   state_machine_.reset();
   log_.reset();

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +25,7 @@
 #include <zmq.hpp>
 
 #include "agent/metrics/metrics.h"
+#include "agent/lease/lease_table.h"
 #include "agent/server/kv_state_machine.h"
 #include "agent/server/member_directory.h"
 #include "agent/server/raft_driver.h"
@@ -53,12 +55,23 @@ struct MemberOptions {
   // How long a write or a linearizable read may wait for Raft before it
   // fails with etcd's "request timed out".
   std::chrono::milliseconds request_timeout{7000};
+  // Leases: how often the leader looks for expired leases and due
+  // checkpoints, and etcd's lease checkpoint interval (0 disables; etcd 3.4
+  // leaves checkpointing off by default, shadekv turns it on).
+  std::chrono::milliseconds lease_tick{500};
+  std::chrono::milliseconds lease_checkpoint_interval{std::chrono::minutes(5)};
+};
+
+struct LeaseGrantResult {
+  int64_t id = 0;
+  int64_t ttl = 0;
 };
 
 // Who asked, for the log entry (audit, events).
 struct RequestOrigin {
   std::string user;
   std::string client_address;
+  bool forwarded = false;  // forwarded by another member (lease calls): answer here, never forward
 };
 
 struct MemberStatus {
@@ -98,6 +111,29 @@ class Member {
   Result<store::CompactionResponse> Compact(const store::CompactionRequest& request,
                                             const RequestOrigin& origin);
 
+  // Leases (member_lease.cc). Grant: id 0 picks a fresh positive id; ttl
+  // below MinLeaseTtl() is raised to it; above 9e9: kOutOfRange "etcdserver:
+  // too large lease TTL"; an existing id: kFailedPrecondition "etcdserver:
+  // lease already exists".
+  Result<LeaseGrantResult> LeaseGrant(int64_t id, int64_t ttl, const RequestOrigin& origin);
+  // Deletes the lease's keys at one revision; returns the revision after it.
+  // Unknown: kNotFound "etcdserver: requested lease not found".
+  Result<int64_t> LeaseRevoke(int64_t id, const RequestOrigin& origin);
+  // Leader only (others: NotLeaderError(), the API forwards to the leader).
+  // Renew returns the granted TTL; kNotFound for an unknown or expired lease.
+  Result<int64_t> LeaseRenew(int64_t id);
+  // nullopt for an unknown lease.
+  Result<std::optional<lease::TimeToLive>> LeaseTimeToLive(int64_t id, bool with_keys);
+  // Every lease id this member knows (replicated state, answered locally).
+  std::vector<int64_t> LeaseIds();
+  // etcd's minimum TTL: ceil(1.5 x election timeout) in seconds.
+  int64_t MinLeaseTtl() const;
+  bool IsLeader() const;
+  // The first client URL of the current leader; nullopt when there is no
+  // leader or its URLs are not known yet.
+  std::optional<std::string> LeaderClientUrl();
+  static Status NotLeaderError() { return Status::Unavailable("etcdserver: not leader"); }
+
   // Reads: linearizable unless request.serializable.
   Result<store::RangeResponse> Range(const store::RangeRequest& request);
   Result<store::HashResult> HashKv(int64_t revision);
@@ -132,6 +168,14 @@ class Member {
   Result<store::ApplyResult> ProposeAndWait(EntryOp op, const RequestOrigin& origin,
                                             std::chrono::milliseconds timeout);
   void PublishAttributes();  // runs on publisher_
+  // The leader's lease clock (member_lease.cc): runs on lease_timer_.
+  void RunLeaseTimer();
+  // Promotes or demotes the lessor to match this member's leadership;
+  // returns whether this member leads.
+  bool SyncLeaseLeadership();
+  // Proposes every op at once and waits for all (up to `timeout`).
+  std::vector<Result<store::ApplyResult>> ProposeAll(std::vector<EntryOp> ops,
+                                                     std::chrono::milliseconds timeout);
   shadekv::Status Bootstrap();
   shadekv::Status LoadOrCreateIdentity();
 
@@ -146,6 +190,7 @@ class Member {
 
   // Publishes this member's attributes once after start (see PublishAttributes).
   std::thread publisher_;
+  std::thread lease_timer_;
   std::mutex stop_mu_;
   std::condition_variable stop_cv_;
   std::atomic<bool> stopping_{false};

@@ -333,10 +333,10 @@ std::string Envelope(const std::string& op_bytes, const std::string& user = "\xa
 }
 
 TEST(EntryCodecTest, RejectsUnknownAndMisplacedOpTags) {
-  Result<RaftEntry> out = DecodeRaftEntry(Envelope(std::string("\x92\x10\x90", 3)));
+  Result<RaftEntry> out = DecodeRaftEntry(Envelope(std::string("\x92\x13\x90", 3)));
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().message(),
-            "raft entry: op.tag: unknown op tag 16 (written by a newer shadekv? run one version "
+            "raft entry: op.tag: unknown op tag 19 (written by a newer shadekv? run one version "
             "on every member)");
 
   out = DecodeRaftEntry(Envelope(std::string("\x92\x01\x90", 3)));

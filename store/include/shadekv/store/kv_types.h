@@ -88,6 +88,14 @@ struct DeleteRangeResponse {
   std::vector<KeyValue> prev_kvs;  // filled when prev_kv was asked, in key order
 };
 
+// Deletes exactly the listed keys at one revision (keys that do not exist are
+// skipped). Not an etcd request: revoking a lease deletes every key attached
+// to it in one revision however many there are, so the txn op limit (128)
+// cannot apply. Answered with a DeleteRangeResponse (prev_kvs not filled).
+struct DeleteKeysRequest {
+  std::vector<std::string> keys;
+};
+
 // One txn guard (etcd Compare). Only the field named by `target` is used.
 struct Compare {
   enum class Result : int { kEqual = 0, kGreater = 1, kLess = 2, kNotEqual = 3 };

@@ -51,12 +51,21 @@ struct MetaWrite {
 // One committed Raft entry's effect on the store. `op` monostate means the
 // entry changes no key (only `meta`, possibly nothing).
 struct WriteRequest {
-  std::variant<std::monostate, PutRequest, DeleteRangeRequest, TxnRequest, CompactionRequest> op;
+  std::variant<std::monostate, PutRequest, DeleteRangeRequest, TxnRequest, CompactionRequest,
+               DeleteKeysRequest>
+      op;
   std::vector<MetaWrite> meta;  // written only when `op` succeeds
+  // The lease layer's answer to "does lease L exist now?", asked for every
+  // put naming a lease (without ignore_lease) that actually runs: a top-level
+  // put, or a put on the txn branch taken, as etcd's applier does. A put
+  // whose lease does not exist fails the whole request with kNotFound
+  // "etcdserver: requested lease not found". Null: every lease exists.
+  std::function<bool(int64_t lease)> lease_exists;
 };
 
 struct ApplyResult {
-  // The response type matching WriteRequest::op (monostate for monostate).
+  // The response type matching WriteRequest::op (monostate for monostate,
+  // DeleteRangeResponse for DeleteKeysRequest).
   std::variant<std::monostate, PutResponse, DeleteRangeResponse, TxnResponse, CompactionResponse>
       response;
   // The change made, for watchers. revision 0 and no changes when the entry
@@ -109,9 +118,9 @@ class MvccStore {
   // - raft_index <= AppliedIndex(): kFailedPrecondition, nothing changes.
   // - The request fails etcd's checks (empty key, value/lease provided with
   //   ignore_*, ignore_* on a missing key, duplicate key in txn, too many txn
-  //   ops, future/compacted revision in a txn range or a compaction): the
-  //   error is returned with etcd's message (kInvalidArgument or
-  //   kOutOfRange), no key changes and no meta is written, but raft_index IS
+  //   ops, future/compacted revision in a txn range or a compaction, a lease
+  //   that WriteRequest::lease_exists denies): the error is returned with
+  //   etcd's message (kInvalidArgument, kOutOfRange or kNotFound), no key changes and no meta is written, but raft_index IS
   //   recorded as applied: every member reaches the same verdict on the same
   //   entry, exactly as etcd consumes such an entry. Callers tell these apart
   //   from storage failures by code.
@@ -119,8 +128,8 @@ class MvccStore {
   //   store must be reopened and the entry replayed.
   // On success one batch holds every key change, the meta writes and the
   // index. It is synced only when MvccOptions::sync is set.
-  // Lease ids are stored as given: checking that a lease exists ("requested
-  // lease not found") belongs to the lease layer, before it calls Apply.
+  // Lease ids are stored as given; whether a lease exists is asked of the
+  // lease layer through WriteRequest::lease_exists.
   Result<ApplyResult> Apply(const WriteRequest& request, uint64_t raft_index);
 
   // Records `raft_index` as applied for an entry that changes nothing

@@ -1,0 +1,178 @@
+// Lease endpoint handlers.
+#include "agent/api/lease_api.h"
+
+#include <Poco/Exception.h>
+
+#include <chrono>
+#include <ostream>
+#include <sstream>
+
+#include "agent/api/etcd_errors.h"
+#include "agent/api/etcd_json.h"
+#include "agent/api/json_stream.h"
+#include "agent/api/json_writer.h"
+#include "agent/api/lease_forward.h"
+
+namespace shadekv::api {
+namespace {
+
+// How long a keep-alive or time-to-live waits for a leader to answer.
+constexpr std::chrono::milliseconds kLeaderDeadline(3000);
+
+ResponseHeader HeaderOf(agent::Member& m, int64_t revision) {
+  ResponseHeader h;
+  h.cluster_id = m.cluster_id();
+  h.member_id = m.id();
+  h.revision = revision;
+  h.raft_term = m.RaftTerm();
+  return h;
+}
+
+LeaseReply Error(const Status& s) { return {HttpStatusForCode(s.code()), EncodeErrorBody(s)}; }
+
+LeaseReply Grant(agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {
+  Result<LeaseGrantRequest> request = ParseLeaseGrantRequest(body);
+  if (!request.ok()) return Error(request.status());
+  Result<agent::LeaseGrantResult> granted = m.LeaseGrant(request->id, request->ttl, o);
+  if (!granted.ok()) return Error(granted.status());
+  return {200, EncodeLeaseGrantResponse(HeaderOf(m, m.CurrentRevision()), granted->id,
+                                        granted->ttl)};
+}
+
+LeaseReply Revoke(agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {
+  Result<LeaseIdRequest> request = ParseLeaseRevokeRequest(body);
+  if (!request.ok()) return Error(request.status());
+  Result<int64_t> revision = m.LeaseRevoke(request->id, o);
+  if (!revision.ok()) return Error(revision.status());
+  return {200, EncodeLeaseRevokeResponse(HeaderOf(m, *revision))};
+}
+
+LeaseReply TimeToLive(agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {
+  Result<LeaseTimeToLiveRequest> request = ParseLeaseTimeToLiveRequest(body);
+  if (!request.ok()) return Error(request.status());
+  Result<std::optional<lease::TimeToLive>> answer =
+      TimeToLiveOnLeader(m, request->id, request->keys, o.forwarded, kLeaderDeadline);
+  if (!answer.ok()) return Error(answer.status());
+  const ResponseHeader header = HeaderOf(m, m.CurrentRevision());
+  if (!answer->has_value()) {  // etcd: 200 with TTL -1 for an unknown lease
+    return {200, EncodeLeaseTimeToLiveResponse(header, request->id, -1, 0, {})};
+  }
+  const lease::TimeToLive& t = **answer;
+  return {200, EncodeLeaseTimeToLiveResponse(header, request->id, t.ttl, t.granted_ttl, t.keys)};
+}
+
+LeaseReply Leases(agent::Member& m, const std::string& body) {
+  Result<LeaseLeasesRequest> request = ParseLeaseLeasesRequest(body);
+  if (!request.ok()) return Error(request.status());
+  return {200, EncodeLeaseLeasesResponse(HeaderOf(m, m.CurrentRevision()), m.LeaseIds())};
+}
+
+// One keep-alive answer line: the TTL, or none for an unknown lease.
+Result<std::string> KeepAliveMessage(agent::Member& m, int64_t id, bool forwarded) {
+  Result<int64_t> ttl = RenewOnLeader(m, id, forwarded, kLeaderDeadline);
+  if (!ttl.ok() && ttl.status().code() != StatusCode::kNotFound) return ttl.status();
+  return EncodeLeaseKeepAliveMessage(HeaderOf(m, m.CurrentRevision()), id, ttl.ok() ? *ttl : 0);
+}
+
+// The gateway's mid-stream error message (grpc-gateway's shape).
+std::string StreamError(const Status& s) {
+  const int http = HttpStatusForCode(s.code());
+  std::string out = "{\"error\":{\"grpc_code\":" + std::to_string(static_cast<int>(s.code())) +
+                    ",\"http_code\":" + std::to_string(http) + ",\"message\":";
+  AppendJsonString(out, s.message());
+  out += ",\"http_status\":";
+  AppendJsonString(out, Poco::Net::HTTPResponse::getReasonForStatus(
+                            static_cast<Poco::Net::HTTPResponse::HTTPStatus>(http)));
+  out += "}}";
+  return out;
+}
+
+void SendWhole(Poco::Net::HTTPServerResponse& response, int status, const std::string& body) {
+  auto code = static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status);
+  response.setStatusAndReason(code, Poco::Net::HTTPResponse::getReasonForStatus(code));
+  response.setContentType("application/json");
+  response.setContentLength(static_cast<std::streamsize>(body.size()));
+  response.send() << body;
+}
+
+}  // namespace
+
+bool ServeLeaseRoute(const std::string& route, agent::Member& member, const std::string& body,
+                     const agent::RequestOrigin& origin, LeaseReply* reply) {
+  if (route == "lease/grant") {
+    *reply = Grant(member, body, origin);
+  } else if (route == "lease/revoke") {
+    *reply = Revoke(member, body, origin);
+  } else if (route == "lease/timetolive") {
+    *reply = TimeToLive(member, body, origin);
+  } else if (route == "lease/leases") {
+    *reply = Leases(member, body);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+int ServeLeaseKeepAlive(agent::Member& member, Poco::Net::HTTPServerRequest& request,
+                        Poco::Net::HTTPServerResponse& response, size_t max_value_bytes) {
+  const bool forwarded = request.has(kForwardedHeader);
+  // HTTP/1.1: neither a length nor chunked encoding means no body.
+  const bool has_body = request.hasContentLength() || request.getChunkedTransferEncoding();
+  std::istringstream no_body;
+  JsonValueStream values(has_body ? request.stream() : no_body, max_value_bytes);
+  Result<std::optional<std::string>> first = values.Next();
+  if (!first.ok()) {
+    SendWhole(response, HttpStatusForCode(first.status().code()), EncodeErrorBody(first.status()));
+    return HttpStatusForCode(first.status().code());
+  }
+  if (!first->has_value()) {
+    SendWhole(response, 200, "");
+    return 200;
+  }
+  Result<LeaseIdRequest> parsed = ParseLeaseKeepAliveRequest(**first);
+  if (!parsed.ok()) {  // the streaming endpoints report bad JSON with code 2 (HTTP 500)
+    Status unknown = Status::Unknown(parsed.status().message());
+    SendWhole(response, 500, EncodeErrorBody(unknown));
+    return 500;
+  }
+  if (forwarded) {
+    // A leader answering a follower: one request, one plain reply (errors
+    // keep their status, so the follower can tell "retry" from "answer").
+    Result<std::string> message = KeepAliveMessage(member, parsed->id, true);
+    if (!message.ok()) {
+      SendWhole(response, HttpStatusForCode(message.status().code()),
+                EncodeErrorBody(message.status()));
+      return HttpStatusForCode(message.status().code());
+    }
+    SendWhole(response, 200, *message + "\n");
+    return 200;
+  }
+  response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_OK);
+  response.setContentType("application/json");
+  response.setChunkedTransferEncoding(true);
+  try {
+    std::ostream& out = response.send();
+    std::optional<LeaseIdRequest> next = *parsed;
+    while (next.has_value()) {
+      Result<std::string> message = KeepAliveMessage(member, next->id, false);
+      if (!message.ok()) {
+        out << StreamError(message.status()) << "\n";
+        out.flush();
+        break;
+      }
+      out << *message << "\n";
+      out.flush();
+      next.reset();
+      Result<std::optional<std::string>> value = values.Next();
+      if (!value.ok() || !value->has_value()) break;
+      Result<LeaseIdRequest> request_value = ParseLeaseKeepAliveRequest(**value);
+      if (request_value.ok()) next = *request_value;  // malformed: the stream ends (etcd)
+    }
+  } catch (const Poco::Exception&) {
+    // The client went away mid-stream: nothing left to answer.
+  } catch (const std::ios_base::failure&) {
+  }
+  return 200;
+}
+
+}  // namespace shadekv::api
