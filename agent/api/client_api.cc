@@ -311,7 +311,12 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     for (const char* prefix : {"/v3/", "/v3beta/"}) {
       if (path.rfind(prefix, 0) == 0) {
         *key = path.substr(std::string(prefix).size());
-        if (key->rfind("kv/lease/", 0) == 0) *key = key->substr(3);
+        // etcd 3.4's gateway serves these lease calls under kv/ too (not
+        // grant, not keepalive).
+        if (*key == "kv/lease/revoke" || *key == "kv/lease/timetolive" ||
+            *key == "kv/lease/leases") {
+          *key = key->substr(3);
+        }
         return Routes().count(*key) != 0;
       }
     }

@@ -126,9 +126,10 @@ std::optional<TimeToLive> LeaseTable::TimeToLiveOf(int64_t id, int64_t now_ms,
   auto it = leases_.find(id);
   if (!primary_ || it == leases_.end()) return std::nullopt;
   TimeToLive out;
-  // Go's int64(duration.Seconds()) truncates; an expired lease awaiting its
-  // revoke reports 0 rather than a negative number.
-  out.ttl = std::max<int64_t>(0, (it->second.expiry_ms - now_ms) / 1000);
+  // Go's int64(duration.Seconds()) truncates a nanosecond clock: some time
+  // always passed since `now_ms` began, hence the -1 (a fresh 10 s lease
+  // shows 9, as in etcd). An expired lease awaiting its revoke shows 0.
+  out.ttl = std::max<int64_t>(0, (it->second.expiry_ms - now_ms - 1) / 1000);
   out.granted_ttl = it->second.record.ttl;
   if (with_keys) out.keys.assign(it->second.keys.begin(), it->second.keys.end());
   return out;

@@ -76,6 +76,9 @@ Result<LeaseGrantResult> Member::LeaseGrant(int64_t id, int64_t ttl, const Reque
   }
   // Raised here, not at apply, so the entry carries the TTL every member uses.
   ttl = std::max(ttl, MinLeaseTtl());
+  // A leader that has not yet taken up its lease clock does so now, so the
+  // new lease starts its TTL at once instead of at the next timer tick.
+  SyncLeaseLeadership();
   const bool chosen = id != 0;
   thread_local std::mt19937_64 random(std::random_device{}() ^ id_);
   for (int attempt = 0; attempt < 3; ++attempt) {

@@ -173,6 +173,7 @@ TEST(LeaseTableTest, TimeToLiveTruncatesLikeEtcdAndListsKeys) {
   std::optional<TimeToLive> ttl = t.TimeToLiveOf(1, 500, true);
   ASSERT_TRUE(ttl.has_value());
   EXPECT_EQ(ttl->ttl, 9);  // 9.5 s left
+  EXPECT_EQ(t.TimeToLiveOf(1, 0, false)->ttl, 9);  // just granted: 9.999... s, as etcd shows
   EXPECT_EQ(ttl->granted_ttl, 10);
   EXPECT_EQ(ttl->keys, (std::vector<std::string>{"a", "b"}));
   EXPECT_TRUE(t.TimeToLiveOf(1, 500, false)->keys.empty());

@@ -252,11 +252,28 @@ std::string Normalize(const HttpReply& reply, int64_t base_revision, bool shape_
   std::string out =
       std::to_string(reply.status) + " " + ContentTypeEssentials(reply.content_type) + "\n";
   Result<api::JsonValue> json = api::ParseWholeJson(reply.body);
-  if (!json.ok()) return out + reply.body;
-  api::JsonValue value = std::move(*json);
-  NormalizeValue(value, base_revision, shape_only);
-  Print(value, out);
-  return out;
+  if (json.ok()) {
+    api::JsonValue value = std::move(*json);
+    NormalizeValue(value, base_revision, shape_only);
+    Print(value, out);
+    return out;
+  }
+  // A stream (lease keepalive, watch): one JSON value per line, each
+  // normalized; anything else is kept verbatim.
+  std::string lines;
+  size_t start = 0;
+  while (start < reply.body.size()) {
+    size_t end = reply.body.find('\n', start);
+    if (end == std::string::npos) end = reply.body.size();
+    Result<api::JsonValue> line = api::ParseWholeJson(reply.body.substr(start, end - start));
+    if (!line.ok()) return out + reply.body;
+    api::JsonValue value = std::move(*line);
+    NormalizeValue(value, base_revision, shape_only);
+    Print(value, lines);
+    lines += '\n';
+    start = end + 1;
+  }
+  return out + lines;
 }
 
 }  // namespace shadekv::compat

@@ -61,7 +61,8 @@ Result<int64_t> CurrentRevision(int port);
 //    decimal string: made relative to `base_revision` (base_revision itself
 //    prints as "1", so servers that both start at 1 print real revisions);
 //  - with `shape_only`, every scalar becomes "$kind".
-// A body that is not JSON is kept verbatim.
+// A body of newline-separated JSON values (a stream) is normalized value by
+// value, one per line; any other body that is not JSON is kept verbatim.
 std::string Normalize(const HttpReply& reply, int64_t base_revision, bool shape_only);
 
 }  // namespace shadekv::compat
