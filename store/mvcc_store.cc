@@ -103,8 +103,7 @@ Result<ApplyResult> MvccStore::Apply(const WriteRequest& request, uint64_t raft_
   }
 
   leveldb::WriteBatch batch;
-  WriteExecutor executor(db_.get(), begin_revision, compact_revision, &batch,
-                         request.lease_exists);
+  WriteExecutor executor(db_.get(), begin_revision, compact_revision, &batch, request.lease_exists);
   ApplyResult result;
   int64_t new_compact = compact_revision;
   Status op_status = std::visit(

@@ -202,8 +202,10 @@ std::string EncodeLeaseGrantResponse(const ResponseHeader& header, int64_t id, i
 std::string EncodeLeaseRevokeResponse(const ResponseHeader& header);
 std::string EncodeLeaseKeepAliveMessage(const ResponseHeader& header, int64_t id, int64_t ttl);
 std::string EncodeLeaseTimeToLiveResponse(const ResponseHeader& header, int64_t id, int64_t ttl,
-                                          int64_t granted_ttl, const std::vector<std::string>& keys);
-std::string EncodeLeaseLeasesResponse(const ResponseHeader& header, const std::vector<int64_t>& ids);
+                                          int64_t granted_ttl,
+                                          const std::vector<std::string>& keys);
+std::string EncodeLeaseLeasesResponse(const ResponseHeader& header,
+                                      const std::vector<int64_t>& ids);
 
 // One KeyValue: {"key","create_revision","mod_revision","version","value","lease"}
 // with zero fields omitted.

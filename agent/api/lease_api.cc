@@ -35,8 +35,8 @@ LeaseReply Grant(agent::Member& m, const std::string& body, const agent::Request
   if (!request.ok()) return Error(request.status());
   Result<agent::LeaseGrantResult> granted = m.LeaseGrant(request->id, request->ttl, o);
   if (!granted.ok()) return Error(granted.status());
-  return {200, EncodeLeaseGrantResponse(HeaderOf(m, m.CurrentRevision()), granted->id,
-                                        granted->ttl)};
+  return {200,
+          EncodeLeaseGrantResponse(HeaderOf(m, m.CurrentRevision()), granted->id, granted->ttl)};
 }
 
 LeaseReply Revoke(agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {

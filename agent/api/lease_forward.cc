@@ -42,8 +42,8 @@ Result<ForwardReply> Post(const std::string& base_url, const std::string& path,
     Poco::StreamCopier::copyToString(in, reply.body);
     return reply;
   } catch (const Poco::Exception& e) {
-    return Status::Unavailable("forwarding to the leader at " + base_url + " failed: " +
-                               e.displayText());
+    return Status::Unavailable("forwarding to the leader at " + base_url +
+                               " failed: " + e.displayText());
   }
 }
 

@@ -206,9 +206,9 @@ Result<AgentConfig> BuildAgentConfig(const std::map<std::string, std::string>& f
     c.election_timeout = std::chrono::milliseconds(ms);
   }
   if (const std::string* v = get("lease-checkpoint-interval")) {
-    SHADEKV_ASSIGN_OR_RETURN(
-        int64_t ms, ParseWhole("lease-checkpoint-interval", *v, 0,
-                               "a whole number of milliseconds (0 disables checkpoints)"));
+    SHADEKV_ASSIGN_OR_RETURN(int64_t ms,
+                             ParseWhole("lease-checkpoint-interval", *v, 0,
+                                        "a whole number of milliseconds (0 disables checkpoints)"));
     c.lease_checkpoint_interval = std::chrono::milliseconds(ms);
   }
   // etcd's rule: the election timeout must be at least 5 heartbeats.

@@ -35,15 +35,14 @@ Result<AppliedEntry> KvStateMachine::ApplyLeaseEntry(uint64_t index, const RaftE
   auto context = [&] { return "applying lease entry " + std::to_string(index); };
 
   if (const auto* grant = std::get_if<LeaseGrant>(&entry.op)) {
-    bool exists =
-        lessor_.With([&](lease::LeaseTable& t, int64_t) { return t.Exists(grant->id); });
+    bool exists = lessor_.With([&](lease::LeaseTable& t, int64_t) { return t.Exists(grant->id); });
     if (exists) {
       return Verdict(*store_, index, std::move(applied),
                      Status::FailedPrecondition("etcdserver: lease already exists"));
     }
     store::WriteRequest request;
-    request.meta.push_back({lease::LeaseMetaKey(grant->id),
-                            lease::EncodeLeaseRecord({grant->id, grant->ttl, 0})});
+    request.meta.push_back(
+        {lease::LeaseMetaKey(grant->id), lease::EncodeLeaseRecord({grant->id, grant->ttl, 0})});
     Result<store::ApplyResult> result = store_->Apply(request, index);
     if (!result.ok()) return result.status().WithContext(context());
     lessor_.With([&](lease::LeaseTable& t, int64_t now) {

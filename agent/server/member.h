@@ -24,8 +24,8 @@
 
 #include <zmq.hpp>
 
-#include "agent/metrics/metrics.h"
 #include "agent/lease/lease_table.h"
+#include "agent/metrics/metrics.h"
 #include "agent/server/kv_state_machine.h"
 #include "agent/server/member_directory.h"
 #include "agent/server/raft_driver.h"

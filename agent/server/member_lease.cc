@@ -152,7 +152,8 @@ std::vector<Result<store::ApplyResult>> Member::ProposeAll(std::vector<EntryOp> 
     entry.origin = id_;
     entry.leader_time_ms = WallMs();
     entry.op = std::move(op);
-    pending.emplace_back(entry.request_id, driver_->Propose(entry.request_id, EncodeRaftEntry(entry)));
+    pending.emplace_back(entry.request_id,
+                         driver_->Propose(entry.request_id, EncodeRaftEntry(entry)));
   }
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   std::vector<Result<store::ApplyResult>> results;

@@ -40,14 +40,14 @@ TEST(EntryCodecLeaseTest, RoundTripsEveryLeaseOp) {
 
 TEST(EntryCodecLeaseTest, LeaseGrantHasGoldenBytes) {
   EXPECT_EQ(EncodeRaftEntry(EntryWith(LeaseGrant{5, 2})),
-            kEnvelope + std::string("\x92\x10"      // op: tag 16 (lease grant)
+            kEnvelope + std::string("\x92\x10"       // op: tag 16 (lease grant)
                                     "\x92\x05\x02",  // id 5, ttl 2
                                     5));
 }
 
 TEST(EntryCodecLeaseTest, LeaseRevokeHasGoldenBytes) {
   EXPECT_EQ(EncodeRaftEntry(EntryWith(LeaseRevoke{-1})),
-            kEnvelope + std::string("\x92\x11"  // op: tag 17 (lease revoke)
+            kEnvelope + std::string("\x92\x11"   // op: tag 17 (lease revoke)
                                     "\x91\xff",  // id -1
                                     4));
 }
@@ -82,8 +82,8 @@ TEST(EntryCodecLeaseTest, NamesThePathOfMistypedLeaseFields) {
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().message(), "raft entry: op.body: expected 2 fields, got 1");
 
-  out = DecodeRaftEntry(
-      kEnvelope + std::string("\x92\x11\x91\xcf\xff\xff\xff\xff\xff\xff\xff\xff", 12));
+  out = DecodeRaftEntry(kEnvelope +
+                        std::string("\x92\x11\x91\xcf\xff\xff\xff\xff\xff\xff\xff\xff", 12));
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().message(),
             "raft entry: op.body.id: 18446744073709551615 is out of int64 range");
@@ -100,8 +100,8 @@ TEST(EntryCodecLeaseTest, NamesThePathOfMistypedLeaseFields) {
 
 TEST(EntryCodecLeaseTest, LeaseOpsAreNotAllowedInsideATxn) {
   // txn { compare [], success [ [16, [1, 2]] ], failure [] }
-  Result<RaftEntry> out = DecodeRaftEntry(
-      kEnvelope + std::string("\x92\x04\x93\x90\x91\x92\x10\x92\x01\x02\x90", 11));
+  Result<RaftEntry> out =
+      DecodeRaftEntry(kEnvelope + std::string("\x92\x04\x93\x90\x91\x92\x10\x92\x01\x02\x90", 11));
   ASSERT_FALSE(out.ok());
   EXPECT_EQ(out.status().message(),
             "raft entry: op.body.success[0].tag: op tag 16 is not allowed in a txn");

@@ -7,7 +7,9 @@
 namespace shadekv::api {
 namespace {
 
-ResponseHeader Header() { return ResponseHeader{14841639068965178418u, 10276657743932975437u, 3, 2}; }
+ResponseHeader Header() {
+  return ResponseHeader{14841639068965178418u, 10276657743932975437u, 3, 2};
+}
 const std::string kHeader =
     R"("header":{"cluster_id":"14841639068965178418","member_id":"10276657743932975437","revision":"3","raft_term":"2"})";
 
@@ -34,8 +36,7 @@ TEST(EtcdJsonLeaseTest, ParsesGrantRequests) {
 TEST(EtcdJsonLeaseTest, ParsesIdRequests) {
   EXPECT_EQ(ParseLeaseRevokeRequest(R"({"ID":"5"})")->id, 5);
   EXPECT_EQ(ParseLeaseRevokeRequest("null")->id, 0);
-  EXPECT_EQ(ParseLeaseKeepAliveRequest(R"({"ID":9223372036854775807})")->id,
-            9223372036854775807);
+  EXPECT_EQ(ParseLeaseKeepAliveRequest(R"({"ID":9223372036854775807})")->id, 9223372036854775807);
   EXPECT_FALSE(ParseLeaseKeepAliveRequest(R"({"ID":9223372036854775808})").ok());
   EXPECT_EQ(ParseLeaseKeepAliveRequest(R"([1])").status().code(), StatusCode::kInvalidArgument);
   Result<LeaseTimeToLiveRequest> t = ParseLeaseTimeToLiveRequest(R"({"ID":"5","keys":true})");
@@ -52,7 +53,8 @@ TEST(EtcdJsonLeaseTest, ParsesIdRequests) {
 TEST(EtcdJsonLeaseTest, EncodesGrantAndRevokeLikeEtcd) {
   EXPECT_EQ(EncodeLeaseGrantResponse(Header(), 5685691158018573317, 2),
             "{" + kHeader + R"(,"ID":"5685691158018573317","TTL":"2"})");
-  EXPECT_EQ(EncodeLeaseGrantResponse(Header(), -7, 30), "{" + kHeader + R"(,"ID":"-7","TTL":"30"})");
+  EXPECT_EQ(EncodeLeaseGrantResponse(Header(), -7, 30),
+            "{" + kHeader + R"(,"ID":"-7","TTL":"30"})");
   EXPECT_EQ(EncodeLeaseRevokeResponse(Header()), "{" + kHeader + "}");
 }
 
@@ -66,9 +68,10 @@ TEST(EtcdJsonLeaseTest, EncodesKeepAliveMessagesLikeEtcd) {
 }
 
 TEST(EtcdJsonLeaseTest, EncodesTimeToLiveLikeEtcd) {
-  EXPECT_EQ(EncodeLeaseTimeToLiveResponse(Header(), 5, 8999999999, 9000000000, {"a", "b"}),
-            "{" + kHeader +
-                R"(,"ID":"5","TTL":"8999999999","grantedTTL":"9000000000","keys":["YQ==","Yg=="]})");
+  EXPECT_EQ(
+      EncodeLeaseTimeToLiveResponse(Header(), 5, 8999999999, 9000000000, {"a", "b"}),
+      "{" + kHeader +
+          R"(,"ID":"5","TTL":"8999999999","grantedTTL":"9000000000","keys":["YQ==","Yg=="]})");
   EXPECT_EQ(EncodeLeaseTimeToLiveResponse(Header(), 100, 1, 2, {}),
             "{" + kHeader + R"(,"ID":"100","TTL":"1","grantedTTL":"2"})");
   EXPECT_EQ(EncodeLeaseTimeToLiveResponse(Header(), 999, -1, 0, {}),

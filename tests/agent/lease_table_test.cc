@@ -172,7 +172,7 @@ TEST(LeaseTableTest, TimeToLiveTruncatesLikeEtcdAndListsKeys) {
   t.ApplyEvent(Event({PutChange("b", 1), PutChange("a", 1)}));
   std::optional<TimeToLive> ttl = t.TimeToLiveOf(1, 500, true);
   ASSERT_TRUE(ttl.has_value());
-  EXPECT_EQ(ttl->ttl, 9);  // 9.5 s left
+  EXPECT_EQ(ttl->ttl, 9);                          // 9.5 s left
   EXPECT_EQ(t.TimeToLiveOf(1, 0, false)->ttl, 9);  // just granted: 9.999... s, as etcd shows
   EXPECT_EQ(ttl->granted_ttl, 10);
   EXPECT_EQ(ttl->keys, (std::vector<std::string>{"a", "b"}));
@@ -216,7 +216,7 @@ TEST(LeaseTableTest, CheckpointsLongLeasesEveryInterval) {
   EXPECT_TRUE(t.TakeDueCheckpoints(9'999, 10).empty());
   using Due = std::vector<std::pair<int64_t, int64_t>>;
   EXPECT_EQ(t.TakeDueCheckpoints(10'000, 10), (Due{{1, 50}}));
-  EXPECT_TRUE(t.TakeDueCheckpoints(15'000, 10).empty());  // rescheduled
+  EXPECT_TRUE(t.TakeDueCheckpoints(15'000, 10).empty());        // rescheduled
   EXPECT_EQ(t.TakeDueCheckpoints(20'500, 10), (Due{{1, 40}}));  // 39.5 s rounds up
   EXPECT_EQ(t.TakeDueCheckpoints(30'500, 10), (Due{{1, 30}}));
   EXPECT_EQ(t.TakeDueCheckpoints(40'500, 10), (Due{{1, 20}}));
@@ -274,11 +274,10 @@ TEST(LeaseRecordTest, RoundTripsThroughMeta) {
 }
 
 TEST(LeaseRecordTest, HasGoldenBytes) {
-  EXPECT_EQ(EncodeLeaseRecord({5, 2, 1}),
-            std::string("\x01"
-                        "\0\0\0\0\0\0\0\x02"
-                        "\0\0\0\0\0\0\0\x01",
-                        17));
+  EXPECT_EQ(EncodeLeaseRecord({5, 2, 1}), std::string("\x01"
+                                                      "\0\0\0\0\0\0\0\x02"
+                                                      "\0\0\0\0\0\0\0\x01",
+                                                      17));
 }
 
 TEST(LeaseRecordTest, RejectsDamagedRecords) {

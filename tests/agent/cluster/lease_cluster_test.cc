@@ -65,8 +65,8 @@ class LeaseClusterTest : public ClusterFixture {
   int64_t PutWithLease(int i, const std::string& key, int64_t lease) {
     Result<Poco::JSON::Object::Ptr> o =
         Json(Call(i, "/v3/kv/put",
-                  "{\"key\":" + Q(Base64(key)) + ",\"value\":" + Q(Base64("v")) + ",\"lease\":" +
-                      Q(std::to_string(lease)) + "}"));
+                  "{\"key\":" + Q(Base64(key)) + ",\"value\":" + Q(Base64("v")) +
+                      ",\"lease\":" + Q(std::to_string(lease)) + "}"));
     EXPECT_TRUE(o.ok()) << o.status().ToString();
     return o.ok() ? Int((*o)->getObject("header"), "revision") : 0;
   }
@@ -90,10 +90,9 @@ class LeaseClusterTest : public ClusterFixture {
     size_t keys = 0;
   };
   Result<Ttl> TimeToLive(int i, int64_t id) {
-    SHADEKV_ASSIGN_OR_RETURN(
-        Poco::JSON::Object::Ptr o,
-        Json(Call(i, "/v3/lease/timetolive",
-                  "{\"ID\":" + Q(std::to_string(id)) + ",\"keys\":true}")));
+    SHADEKV_ASSIGN_OR_RETURN(Poco::JSON::Object::Ptr o,
+                             Json(Call(i, "/v3/lease/timetolive",
+                                       "{\"ID\":" + Q(std::to_string(id)) + ",\"keys\":true}")));
     Ttl t;
     t.ttl = Int(o, "TTL");
     t.granted = Int(o, "grantedTTL");
@@ -198,8 +197,8 @@ TEST_F(LeaseClusterTest, ExpiryDeletesKeysOnEveryMemberAtOneRevision) {
   std::this_thread::sleep_for(milliseconds(1500));
   EXPECT_EQ(WaitForConvergence({0, 1, 2}, kConverge), r);
   // A put naming the dead lease is refused on every member alike.
-  Result<HttpReply> late = Call(follower, "/v3/kv/put",
-                                "{\"key\":" + Q(Base64("/exp/late")) + ",\"lease\":\"4242\"}");
+  Result<HttpReply> late =
+      Call(follower, "/v3/kv/put", "{\"key\":" + Q(Base64("/exp/late")) + ",\"lease\":\"4242\"}");
   ASSERT_TRUE(late.ok());
   EXPECT_EQ(late->status, 404) << late->body;
 }

@@ -120,10 +120,10 @@ class MvccStore {
   //   ignore_*, ignore_* on a missing key, duplicate key in txn, too many txn
   //   ops, future/compacted revision in a txn range or a compaction, a lease
   //   that WriteRequest::lease_exists denies): the error is returned with
-  //   etcd's message (kInvalidArgument, kOutOfRange or kNotFound), no key changes and no meta is written, but raft_index IS
-  //   recorded as applied: every member reaches the same verdict on the same
-  //   entry, exactly as etcd consumes such an entry. Callers tell these apart
-  //   from storage failures by code.
+  //   etcd's message (kInvalidArgument, kOutOfRange or kNotFound), no key changes and no meta is
+  //   written, but raft_index IS recorded as applied: every member reaches the same verdict on the
+  //   same entry, exactly as etcd consumes such an entry. Callers tell these apart from storage
+  //   failures by code.
   // - A storage failure (kUnavailable, kDataLoss): nothing was written; the
   //   store must be reopened and the entry replayed.
   // On success one batch holds every key change, the meta writes and the
