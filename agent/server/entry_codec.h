@@ -32,7 +32,7 @@ inline constexpr int kMaxEntryTxnNesting = 64;
 
 // Op tags, one space for top-level ops and txn sub-requests. Persisted in
 // every Raft log: never renumber, never reuse. Ranges reserved for later op
-// kinds: 16-31 leases, 32-63 auth, 64-79 membership.
+// kinds: 16-31 leases (16-18 taken), 32-63 auth, 64-79 membership.
 enum class EntryOpTag : uint32_t {
   kRange = 1,  // only inside a txn
   kPut = 2,

@@ -23,6 +23,9 @@ int64_t WallMs() {
 // At most this many revokes (and checkpoints) per timer tick, so one tick
 // stays short when many leases expire at once; the rest follow next tick.
 constexpr size_t kMaxLeaseOpsPerTick = 256;
+// How long one tick waits for its proposals: short, so a stopping member is
+// not held up; what is not applied by then is retried later.
+constexpr std::chrono::milliseconds kTickProposalWait(3000);
 
 }  // namespace
 
@@ -187,7 +190,7 @@ void Member::RunLeaseTimer() {
       // A revoke not applied in time stays marked in flight until the
       // table's retry time, then is proposed again; applying twice is a no-op.
       std::vector<Result<store::ApplyResult>> results =
-          ProposeAll(std::move(revokes), options_.request_timeout);
+          ProposeAll(std::move(revokes), kTickProposalWait);
       for (size_t i = 0; i < results.size(); ++i) {
         if (results[i].ok()) {
           expired_total->fetch_add(1);
@@ -208,7 +211,7 @@ void Member::RunLeaseTimer() {
       std::vector<EntryOp> ops;
       ops.push_back(std::move(checkpoint));
       // A lost checkpoint is harmless: the next one is due an interval later.
-      if (ProposeAll(std::move(ops), options_.request_timeout).front().ok()) {
+      if (ProposeAll(std::move(ops), kTickProposalWait).front().ok()) {
         checkpoints_total->fetch_add(1);
       }
     }

@@ -13,6 +13,7 @@ namespace {
 
 using lease::LeaseRecord;
 using lease::LeaseTable;
+using store::testing::TempDir;
 
 class KvStateMachineLeaseTest : public ::testing::Test {
  protected:
