@@ -313,4 +313,109 @@ EtcdProcess::~EtcdProcess() {
   }
 }
 
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+Result<std::unique_ptr<BackgroundProcess>> BackgroundProcess::Start(
+    const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+  std::string program = FindInPath(argv.at(0));
+  if (program.empty()) return Status::NotFound("not found: " + argv[0]);
+  std::unique_ptr<BackgroundProcess> p(new BackgroundProcess);
+  std::string tmpl = (std::filesystem::temp_directory_path() / "shadectl-bg-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    return Status::Internal(std::string("mkdtemp: ") + std::strerror(errno));
+  }
+  p->dir_ = tmpl;
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string entry = *e;
+    if (env.count(entry.substr(0, entry.find('='))) == 0) env_strings.push_back(entry);
+  }
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> c_args, c_env;
+  for (const std::string& a : argv) c_args.push_back(const_cast<char*>(a.c_str()));
+  c_args.push_back(nullptr);
+  for (const std::string& e : env_strings) c_env.push_back(const_cast<char*>(e.c_str()));
+  c_env.push_back(nullptr);
+  const std::string out_path = tmpl + "/out", err_path = tmpl + "/err";
+  int out_fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out_fd < 0 || err_fd < 0) return Status::Internal("cannot create output files in " + tmpl);
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    int null_fd = open("/dev/null", O_RDONLY);
+    dup2(null_fd, 0);
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    execve(program.c_str(), c_args.data(), c_env.data());
+    _exit(127);
+  }
+  close(out_fd);
+  close(err_fd);
+  if (pid < 0) return Status::Internal(std::string("fork: ") + std::strerror(errno));
+  setpgid(pid, pid);
+  p->pid_ = pid;
+  return p;
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (pid_ > 0 && !reaped_) {
+    kill(-pid_, SIGKILL);
+    kill(pid_, SIGKILL);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+  if (pid_ > 0) kill(-pid_, SIGKILL);  // stragglers left in the group
+  if (!dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+}
+
+void BackgroundProcess::Signal(int signo) {
+  if (pid_ > 0 && !reaped_) kill(pid_, signo);
+}
+
+void BackgroundProcess::KillGroup() {
+  if (pid_ <= 0 || reaped_) return;
+  kill(-pid_, SIGKILL);
+  kill(pid_, SIGKILL);
+}
+
+Result<int> BackgroundProcess::Wait(std::chrono::milliseconds timeout) {
+  if (reaped_) return exit_code_;
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    int status = 0;
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      reaped_ = true;
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -2;
+      return exit_code_;
+    }
+    if (std::chrono::steady_clock::now() >= until) {
+      return Status::DeadlineExceeded("process " + std::to_string(pid_) + " still running");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+bool BackgroundProcess::running() { return !Wait(std::chrono::milliseconds(0)).ok(); }
+
+std::string BackgroundProcess::out() const { return ReadFile(dir_ + "/out"); }
+std::string BackgroundProcess::err() const { return ReadFile(dir_ + "/err"); }
+
+bool BackgroundProcess::WaitForOutput(const std::string& text,
+                                      std::chrono::milliseconds timeout) const {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (out().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return out().find(text) != std::string::npos;
+}
+
 }  // namespace shadekv::ctl::testing
