@@ -266,39 +266,61 @@ Result<std::unique_ptr<EtcdProcess>> EtcdProcess::TryStart(ServerKind kind,
                                    name + "=" + peer,
                                    "--initial-cluster-token",
                                    name + "-token"};
+  p->args_ = std::move(args);
+  p->program_ = program;
+  p->client_url_ = client;
+  SHADEKV_RETURN_IF_ERROR(p->Launch(deadline, /*truncate_log=*/true));
+  return p;
+}
+
+Status EtcdProcess::Launch(std::chrono::milliseconds deadline, bool truncate_log) {
   std::vector<char*> c_args;
-  for (std::string& a : args) c_args.push_back(a.data());
+  for (std::string& a : args_) c_args.push_back(a.data());
   c_args.push_back(nullptr);
-  int log_fd = open(p->log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (log_fd < 0) return Status::Internal("cannot open " + p->log_path_);
+  int log_fd = open(log_path_.c_str(),
+                    O_WRONLY | O_CREAT | O_CLOEXEC | (truncate_log ? O_TRUNC : O_APPEND), 0644);
+  if (log_fd < 0) return Status::Internal("cannot open " + log_path_);
   pid_t pid = fork();
   if (pid == 0) {
     int null_fd = open("/dev/null", O_RDONLY);
     dup2(null_fd, 0);
     dup2(log_fd, 1);
     dup2(log_fd, 2);
-    execv(binary.c_str(), c_args.data());
+    execv(c_args[0], c_args.data());
     _exit(127);
   }
   close(log_fd);
   if (pid < 0) return Status::Internal(std::string("fork: ") + std::strerror(errno));
-  p->pid_ = pid;
+  pid_ = pid;
   const auto until = std::chrono::steady_clock::now() + deadline;
   while (std::chrono::steady_clock::now() < until) {
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) {
-      p->pid_ = -1;
-      std::ifstream log(p->log_path_);
+      pid_ = -1;
+      std::ifstream log(log_path_);
       std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-      return Status::Unavailable(program + " exited during start-up; log tail: " +
+      return Status::Unavailable(program_ + " exited during start-up; log tail: " +
                                  text.substr(text.size() > 2000 ? text.size() - 2000 : 0));
     }
-    if (Healthy(p->client_port_)) return p;
+    if (Healthy(client_port_)) return Status::Ok();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return Status::DeadlineExceeded(program + " did not become healthy on " + client + " within " +
-                                  std::to_string(deadline.count()) + " ms (log: " + p->log_path_ +
-                                  ")");
+  return Status::DeadlineExceeded(program_ + " did not become healthy on " + client_url_ +
+                                  " within " + std::to_string(deadline.count()) +
+                                  " ms (log: " + log_path_ + ")");
+}
+
+void EtcdProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+Status EtcdProcess::Restart(std::chrono::milliseconds deadline) {
+  Kill();
+  return Launch(deadline, /*truncate_log=*/false);
 }
 
 EtcdProcess::~EtcdProcess() {

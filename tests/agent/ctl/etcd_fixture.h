@@ -102,6 +102,12 @@ class EtcdProcess {
   int peer_port() const { return peer_port_; }
   const std::string& log_path() const { return log_path_; }
 
+  // SIGKILLs the server by PID (and reaps it); a no-op when not running.
+  void Kill();
+  // Kill()s, then starts the server again with the same flags, ports and data
+  // directory; returns once GET /health answers again (or fails as Start*).
+  Status Restart(std::chrono::milliseconds deadline);
+
  private:
   EtcdProcess() = default;
   static Result<std::unique_ptr<EtcdProcess>> StartWithRetries(ServerKind kind,
@@ -112,7 +118,13 @@ class EtcdProcess {
                                                        const std::string& name,
                                                        std::chrono::milliseconds deadline);
 
+  // Forks and execs args_, then polls /health until `deadline`.
+  Status Launch(std::chrono::milliseconds deadline, bool truncate_log);
+
   pid_t pid_ = -1;
+  std::vector<std::string> args_;  // argv, binary first
+  std::string program_;            // "etcd" or "shadekv", for messages
+  std::string client_url_;
   int client_port_ = 0;
   int peer_port_ = 0;
   std::string data_dir_;

@@ -149,6 +149,29 @@ TEST_P(RecipesE2eTest, WatchStreamsLiveEventsInOrder) {
   EXPECT_EQ(watcher->out(), expected);
 }
 
+TEST_P(RecipesE2eTest, WatchResumesAfterTheServerIsKilledAndMissesNothing) {
+  const int64_t next = Revision() + 1;
+  auto watcher = Background({"watch", "r", "--rev", std::to_string(next)});
+  ASSERT_TRUE(watcher);
+  std::string expected;
+  for (int i = 0; i < 5; ++i) {
+    Put("r", "before" + std::to_string(i));
+    expected += "PUT\nr\nbefore" + std::to_string(i) + "\n";
+  }
+  ASSERT_TRUE(watcher->WaitForOutput(expected, kOutputDeadline)) << watcher->out();
+  // SIGKILL the server under the watcher; it comes back on the same port.
+  Status restarted = server_->Restart(kStartDeadline);
+  ASSERT_TRUE(restarted.ok()) << restarted.message();
+  for (int i = 0; i < 5; ++i) {
+    Put("r", "after" + std::to_string(i));
+    expected += "PUT\nr\nafter" + std::to_string(i) + "\n";
+  }
+  EXPECT_TRUE(watcher->WaitForOutput(expected, milliseconds(20000))) << watcher->out();
+  watcher->Signal(SIGINT);
+  EXPECT_EQ(ExitCode(*watcher), 0);
+  EXPECT_EQ(watcher->out(), expected);  // every event once, in order
+}
+
 // A watch from a past revision may batch events into one response (etcd
 // does); each watcher below watches a key with exactly one event after its
 // start revision, so the expected text does not depend on batching.
