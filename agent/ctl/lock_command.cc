@@ -69,7 +69,7 @@ int RunLock(const ParsedFlags& flags, CommandEnv& env) {
   }
 
   int code = kExitSuccess;
-  if (!command.empty()) {
+  if (!command.empty() && !token.stopped()) {
     env.out.flush();
     Result<int> ran = RunChild(
         command,

@@ -23,19 +23,25 @@ std::chrono::milliseconds SafetyMargin(int64_t ttl_seconds) {
 
 Result<std::unique_ptr<Session>> Session::Start(const GatewayClient& client, int64_t ttl_seconds,
                                                 LostCallback on_lost) {
+  const Clock::time_point sent = Clock::now();
   SHADEKV_ASSIGN_OR_RETURN(Poco::JSON::Object::Ptr granted, GrantLease(client, ttl_seconds));
   int64_t id = GetInt64(granted, "ID");
   int64_t ttl = GetInt64(granted, "TTL");
   if (id == 0 || ttl <= 0) {
     return Status::Internal("the server granted no usable lease: " + Stringify(granted));
   }
-  std::unique_ptr<Session> session(new Session(client, id, ttl, std::move(on_lost)));
+  std::unique_ptr<Session> session(new Session(client, id, ttl, sent, std::move(on_lost)));
   session->thread_ = std::thread([s = session.get()] { s->Run(); });
   return session;
 }
 
-Session::Session(const GatewayClient& client, int64_t id, int64_t ttl, LostCallback on_lost)
-    : client_(client), lease_id_(id), ttl_seconds_(ttl), on_lost_(std::move(on_lost)) {}
+Session::Session(const GatewayClient& client, int64_t id, int64_t ttl, Clock::time_point grant_sent,
+                 LostCallback on_lost)
+    : client_(client),
+      lease_id_(id),
+      ttl_seconds_(ttl),
+      grant_sent_(grant_sent),
+      on_lost_(std::move(on_lost)) {}
 
 Session::~Session() { (void)Close(); }
 
@@ -56,9 +62,9 @@ void Session::MarkLost(const std::string& reason) {
 void Session::Run() {
   const auto ttl = std::chrono::seconds(ttl_seconds_);
   const auto interval = std::max<Clock::duration>(ttl / 3, std::chrono::milliseconds(300));
-  // The grant's answer came back just now; the lease cannot expire before
-  // (grant sent) + TTL, and "now" is later than that send: conservative.
-  Clock::time_point expires = Clock::now() + ttl - SafetyMargin(ttl_seconds_);
+  // The server started the lease's clock after the grant was sent, so it
+  // cannot expire before (grant sent) + TTL; likewise for every renewal.
+  Clock::time_point expires = grant_sent_ + ttl - SafetyMargin(ttl_seconds_);
   Clock::time_point next = Clock::now() + interval;
   while (true) {
     {

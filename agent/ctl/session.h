@@ -48,7 +48,8 @@ class Session {
   Status Close();
 
  private:
-  Session(const GatewayClient& client, int64_t id, int64_t ttl, LostCallback on_lost);
+  Session(const GatewayClient& client, int64_t id, int64_t ttl,
+          std::chrono::steady_clock::time_point grant_sent, LostCallback on_lost);
   void Run();
   void MarkLost(const std::string& reason);
 
@@ -56,6 +57,7 @@ class Session {
   const GatewayClient& client_;
   const int64_t lease_id_;
   const int64_t ttl_seconds_;
+  const std::chrono::steady_clock::time_point grant_sent_;
   const LostCallback on_lost_;
 
   mutable std::mutex mu_;

@@ -398,6 +398,23 @@ TEST_P(RecipesE2eTest, ALockHolderWhoseLeaseIsLostKillsItsCommandAndFails) {
   EXPECT_NE(holder->err().find("Error: session expired"), std::string::npos) << holder->err();
 }
 
+TEST_P(RecipesE2eTest, ALockHolderThatCannotReachTheServerGivesUpBeforeTheTtl) {
+  auto holder = Background(
+      {"lock", "cutoff", "--ttl", "3", "--", "sh", "-c", "echo started; sleep 30; echo never"});
+  ASSERT_TRUE(holder);
+  ASSERT_TRUE(holder->WaitForOutput("started\n", kOutputDeadline)) << holder->err();
+  // No server to renew with: the holder cannot know whether its lease still
+  // stands, so it must give the lock up on its own (etcd's client keeps
+  // believing until a renewal answer says otherwise).
+  const auto killed = std::chrono::steady_clock::now();
+  server_->Kill();
+  EXPECT_EQ(ExitCode(*holder), 1);
+  EXPECT_LT(std::chrono::steady_clock::now() - killed, std::chrono::seconds(3))
+      << "the holder outlived its lease's TTL";
+  EXPECT_EQ(holder->out(), "started\n");
+  EXPECT_NE(holder->err().find("Error: session expired"), std::string::npos) << holder->err();
+}
+
 // Gone or a zombie (a container's PID 1 may never reap it).
 bool ProcessGone(pid_t pid) {
   if (kill(pid, 0) != 0) return true;
