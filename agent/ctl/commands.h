@@ -58,4 +58,16 @@ int RunEndpointStatus(const ParsedFlags& flags, CommandEnv& env);
 int RunEndpointHealth(const ParsedFlags& flags, CommandEnv& env);
 int RunEndpointHashKv(const ParsedFlags& flags, CommandEnv& env);
 
+// Long-running commands: they stop cleanly on SIGINT/SIGTERM (a SignalStopper
+// blocks both signals while they run).
+int RunWatch(const ParsedFlags& flags, CommandEnv& env);
+int RunLock(const ParsedFlags& flags, CommandEnv& env);
+int RunElect(const ParsedFlags& flags, CommandEnv& env);
+
+int RunLeaseGrant(const ParsedFlags& flags, CommandEnv& env);
+int RunLeaseRevoke(const ParsedFlags& flags, CommandEnv& env);
+int RunLeaseTimeToLive(const ParsedFlags& flags, CommandEnv& env);
+int RunLeaseList(const ParsedFlags& flags, CommandEnv& env);
+int RunLeaseKeepAlive(const ParsedFlags& flags, CommandEnv& env);
+
 }  // namespace shadekv::ctl

@@ -2,10 +2,12 @@
 // accepted anywhere on the line as cobra accepts them.
 #include "agent/ctl/ctl.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "agent/ctl/commands.h"
 #include "agent/ctl/kv_requests.h"
+#include "agent/ctl/watch_request.h"
 
 namespace shadekv::ctl {
 
@@ -66,6 +68,23 @@ const std::vector<Command>& Commands() {
        "Prints the KV history hash for each endpoint in --endpoints",
        {{"cluster", 0, FlagKind::kBool}, {"rev", 0, FlagKind::kInt64}},
        RunEndpointHashKv},
+      {{"watch"}, "Watches events stream on keys or prefixes", WatchFlagSpecs(), RunWatch},
+      {{"lease", "grant"}, "Creates leases", {}, RunLeaseGrant},
+      {{"lease", "revoke"}, "Revokes leases", {}, RunLeaseRevoke},
+      {{"lease", "timetolive"},
+       "Get lease information",
+       {{"keys", 0, FlagKind::kBool}},
+       RunLeaseTimeToLive},
+      {{"lease", "list"}, "List all active leases", {}, RunLeaseList},
+      {{"lease", "keep-alive"},
+       "Keeps leases alive (renew)",
+       {{"once", 0, FlagKind::kBool}},
+       RunLeaseKeepAlive},
+      {{"lock"}, "Acquires a named lock", {{"ttl", 0, FlagKind::kInt64}}, RunLock},
+      {{"elect"},
+       "Observes and participates in leader election",
+       {{"listen", 'l', FlagKind::kBool}},
+       RunElect},
   };
   return kCommands;
 }
@@ -179,6 +198,10 @@ int RunShadectl(const std::vector<std::string>& args, std::istream& in, std::ost
 
   ParsedFlags flags = *parsed;
   flags.positionals.assign(words.begin() + static_cast<long>(command->path.size()), words.end());
+  if (flags.positionals_before_dashdash >= 0) {
+    flags.positionals_before_dashdash =
+        std::max(0, flags.positionals_before_dashdash - static_cast<int>(command->path.size()));
+  }
 
   GatewayOptions options;
   options.endpoints = Endpoints(flags);

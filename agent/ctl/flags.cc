@@ -92,6 +92,7 @@ Result<ParsedFlags> ParseFlags(const std::vector<std::string>& args,
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg == "--") {
+      out.positionals_before_dashdash = static_cast<int>(out.positionals.size());
       out.positionals.insert(out.positionals.end(), args.begin() + i + 1, args.end());
       break;
     }

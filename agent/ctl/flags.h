@@ -33,6 +33,9 @@ struct FlagSpec {
 class ParsedFlags {
  public:
   std::vector<std::string> positionals;
+  // How many positionals came before a `--` separator; -1 when there was none
+  // (watch needs it: etcdctl tells its key from the command to run by it).
+  int positionals_before_dashdash = -1;
 
   // Records one occurrence of a flag (the long name) with its raw value.
   void Add(const std::string& name, std::string value) {

@@ -52,10 +52,12 @@ Poco::Timespan ToTimespan(std::chrono::nanoseconds d) {
   return Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
 }
 
+}  // namespace
+
 // The gateway's error body {"error","message","code"}; anything else (404
 // "Not Found" text for a path the server lacks) is described as HTTP.
-Status ErrorFromResponse(const std::string& endpoint, std::string_view path, int http_status,
-                         const std::string& reason, const std::string& body) {
+Status GatewayErrorFromResponse(const std::string& endpoint, std::string_view path, int http_status,
+                                const std::string& reason, const std::string& body) {
   Result<Poco::JSON::Object::Ptr> parsed = ParseJsonObject(body);
   if (parsed.ok() && (*parsed)->has("code")) {
     int64_t code = GetInt64(*parsed, "code");
@@ -76,8 +78,6 @@ Status ErrorFromResponse(const std::string& endpoint, std::string_view path, int
                           std::to_string(http_status) + " " + reason +
                           (text.empty() ? "" : " (" + text + ")"));
 }
-
-}  // namespace
 
 Result<Poco::JSON::Object::Ptr> GatewayClient::Attempt(const std::string& endpoint,
                                                        std::string_view path,
@@ -121,8 +121,8 @@ Result<Poco::JSON::Object::Ptr> GatewayClient::Attempt(const std::string& endpoi
     return Status::Unavailable("reading the answer of " + endpoint + " failed: " + e.displayText());
   }
   if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
-    return ErrorFromResponse(endpoint, path, static_cast<int>(response.getStatus()),
-                             response.getReason(), text);
+    return GatewayErrorFromResponse(endpoint, path, static_cast<int>(response.getStatus()),
+                                    response.getReason(), text);
   }
   Result<Poco::JSON::Object::Ptr> parsed = ParseJsonObject(text);
   if (!parsed.ok()) {

@@ -11,16 +11,24 @@
 // bounds sending the request and waiting for the answer (etcdctl's
 // --command-timeout, which also excludes dialling).
 //
-// Thread-safety: none; one command uses one client from one thread.
+// Streaming (Stream()): /v3/watch and /v3/lease/keepalive answer with a
+// chunked body of newline-delimited {"result":{...}} or {"error":{...}}
+// messages; Stream() hands each result to a callback as it arrives.
+//
+// Thread-safety: the client holds only options fixed at construction, so
+// several threads may call it at once (a lock holder keeps its lease alive on
+// one thread while it watches on another); each call has its own connection.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include <Poco/JSON/Object.h>
 
+#include "agent/ctl/cancel_token.h"
 #include "shadekv/common/status.h"
 
 namespace shadekv::ctl {
@@ -54,6 +62,24 @@ class GatewayClient {
   Result<Poco::JSON::Object::Ptr> Call(std::string_view path,
                                        const Poco::JSON::Object::Ptr& body) const;
 
+  // Called with each message's `result` object, in arrival order. Returning
+  // false stops reading (Stream() then returns OK).
+  using StreamHandler = std::function<bool(const Poco::JSON::Object::Ptr& result)>;
+
+  // POSTs `body` (raw text: a streaming endpoint takes several JSON objects
+  // back to back) to `path` on the first endpoint that accepts a connection
+  // and reads the newline-delimited answer until one of:
+  // - the server ends the stream, or `on_result` returns false: OK;
+  // - `cancel` (may be null) is stopped, from any thread: Cancelled carrying
+  //   the token's reason; the socket is shut down to wake the read;
+  // - nothing arrives for `receive_timeout` (zero: wait forever):
+  //   DeadlineExceeded "context deadline exceeded";
+  // - the server sends {"error":...} or a non-200 answer: its code and message;
+  // - the connection breaks, or no endpoint can be reached: Unavailable.
+  Status Stream(std::string_view path, const std::string& body,
+                std::chrono::nanoseconds receive_timeout, CancelToken* cancel,
+                const StreamHandler& on_result) const;
+
   // Like Call() but on one endpoint only, with no failover (endpoint status,
   // health, hashkv ask each endpoint separately).
   Result<Poco::JSON::Object::Ptr> CallEndpoint(const std::string& endpoint, std::string_view path,
@@ -64,7 +90,16 @@ class GatewayClient {
   Result<Poco::JSON::Object::Ptr> Attempt(const std::string& endpoint, std::string_view path,
                                           const std::string& body, bool* connected) const;
 
+  Status StreamFrom(const std::string& endpoint, std::string_view path, const std::string& body,
+                    std::chrono::nanoseconds receive_timeout, CancelToken* cancel,
+                    const StreamHandler& on_result, bool* connected) const;
+
   GatewayOptions options_;
 };
+
+// The Status for a non-200 gateway answer: the gateway's own {"code",
+// "message"} when the body has them, else a description of the HTTP status.
+Status GatewayErrorFromResponse(const std::string& endpoint, std::string_view path, int http_status,
+                                const std::string& reason, const std::string& body);
 
 }  // namespace shadekv::ctl

@@ -34,13 +34,32 @@ std::string DeadEndpoint() {
 TEST(ShadectlDispatchTest, HelpListsEveryCommand) {
   CtlRun r = Shadectl({"--help"});
   EXPECT_EQ(r.code, 0);
-  for (const char* name : {"put", "get", "del", "txn", "compaction", "member add", "member list",
-                           "member remove", "member update", "member promote", "endpoint status",
-                           "endpoint health", "endpoint hashkv"}) {
+  for (const char* name : {"put",
+                           "get",
+                           "del",
+                           "txn",
+                           "compaction",
+                           "member add",
+                           "member list",
+                           "member remove",
+                           "member update",
+                           "member promote",
+                           "endpoint status",
+                           "endpoint health",
+                           "endpoint hashkv",
+                           "watch",
+                           "lease grant",
+                           "lease revoke",
+                           "lease timetolive",
+                           "lease list",
+                           "lease keep-alive",
+                           "lock",
+                           "elect"}) {
     EXPECT_NE(r.out.find(std::string("\t") + name), std::string::npos) << name;
   }
   EXPECT_EQ(Shadectl({}).code, 0);
   EXPECT_EQ(Shadectl({"member"}).code, 0);
+  EXPECT_EQ(Shadectl({"lease"}).code, 0);
 }
 
 TEST(ShadectlDispatchTest, UnknownCommandsAndFlags) {

@@ -266,39 +266,61 @@ Result<std::unique_ptr<EtcdProcess>> EtcdProcess::TryStart(ServerKind kind,
                                    name + "=" + peer,
                                    "--initial-cluster-token",
                                    name + "-token"};
+  p->args_ = std::move(args);
+  p->program_ = program;
+  p->client_url_ = client;
+  SHADEKV_RETURN_IF_ERROR(p->Launch(deadline, /*truncate_log=*/true));
+  return p;
+}
+
+Status EtcdProcess::Launch(std::chrono::milliseconds deadline, bool truncate_log) {
   std::vector<char*> c_args;
-  for (std::string& a : args) c_args.push_back(a.data());
+  for (std::string& a : args_) c_args.push_back(a.data());
   c_args.push_back(nullptr);
-  int log_fd = open(p->log_path_.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (log_fd < 0) return Status::Internal("cannot open " + p->log_path_);
+  int log_fd = open(log_path_.c_str(),
+                    O_WRONLY | O_CREAT | O_CLOEXEC | (truncate_log ? O_TRUNC : O_APPEND), 0644);
+  if (log_fd < 0) return Status::Internal("cannot open " + log_path_);
   pid_t pid = fork();
   if (pid == 0) {
     int null_fd = open("/dev/null", O_RDONLY);
     dup2(null_fd, 0);
     dup2(log_fd, 1);
     dup2(log_fd, 2);
-    execv(binary.c_str(), c_args.data());
+    execv(c_args[0], c_args.data());
     _exit(127);
   }
   close(log_fd);
   if (pid < 0) return Status::Internal(std::string("fork: ") + std::strerror(errno));
-  p->pid_ = pid;
+  pid_ = pid;
   const auto until = std::chrono::steady_clock::now() + deadline;
   while (std::chrono::steady_clock::now() < until) {
     int status = 0;
     if (waitpid(pid, &status, WNOHANG) == pid) {
-      p->pid_ = -1;
-      std::ifstream log(p->log_path_);
+      pid_ = -1;
+      std::ifstream log(log_path_);
       std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
-      return Status::Unavailable(program + " exited during start-up; log tail: " +
+      return Status::Unavailable(program_ + " exited during start-up; log tail: " +
                                  text.substr(text.size() > 2000 ? text.size() - 2000 : 0));
     }
-    if (Healthy(p->client_port_)) return p;
+    if (Healthy(client_port_)) return Status::Ok();
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
-  return Status::DeadlineExceeded(program + " did not become healthy on " + client + " within " +
-                                  std::to_string(deadline.count()) + " ms (log: " + p->log_path_ +
-                                  ")");
+  return Status::DeadlineExceeded(program_ + " did not become healthy on " + client_url_ +
+                                  " within " + std::to_string(deadline.count()) +
+                                  " ms (log: " + log_path_ + ")");
+}
+
+void EtcdProcess::Kill() {
+  if (pid_ <= 0) return;
+  kill(pid_, SIGKILL);
+  int status = 0;
+  waitpid(pid_, &status, 0);
+  pid_ = -1;
+}
+
+Status EtcdProcess::Restart(std::chrono::milliseconds deadline) {
+  Kill();
+  return Launch(deadline, /*truncate_log=*/false);
 }
 
 EtcdProcess::~EtcdProcess() {
@@ -311,6 +333,111 @@ EtcdProcess::~EtcdProcess() {
     std::error_code ec;
     std::filesystem::remove_all(data_dir_, ec);
   }
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+Result<std::unique_ptr<BackgroundProcess>> BackgroundProcess::Start(
+    const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+  std::string program = FindInPath(argv.at(0));
+  if (program.empty()) return Status::NotFound("not found: " + argv[0]);
+  std::unique_ptr<BackgroundProcess> p(new BackgroundProcess);
+  std::string tmpl = (std::filesystem::temp_directory_path() / "shadectl-bg-XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) {
+    return Status::Internal(std::string("mkdtemp: ") + std::strerror(errno));
+  }
+  p->dir_ = tmpl;
+  std::vector<std::string> env_strings;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string entry = *e;
+    if (env.count(entry.substr(0, entry.find('='))) == 0) env_strings.push_back(entry);
+  }
+  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
+  std::vector<char*> c_args, c_env;
+  for (const std::string& a : argv) c_args.push_back(const_cast<char*>(a.c_str()));
+  c_args.push_back(nullptr);
+  for (const std::string& e : env_strings) c_env.push_back(const_cast<char*>(e.c_str()));
+  c_env.push_back(nullptr);
+  const std::string out_path = tmpl + "/out", err_path = tmpl + "/err";
+  int out_fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (out_fd < 0 || err_fd < 0) return Status::Internal("cannot create output files in " + tmpl);
+  pid_t pid = fork();
+  if (pid == 0) {
+    setpgid(0, 0);
+    int null_fd = open("/dev/null", O_RDONLY);
+    dup2(null_fd, 0);
+    dup2(out_fd, 1);
+    dup2(err_fd, 2);
+    execve(program.c_str(), c_args.data(), c_env.data());
+    _exit(127);
+  }
+  close(out_fd);
+  close(err_fd);
+  if (pid < 0) return Status::Internal(std::string("fork: ") + std::strerror(errno));
+  setpgid(pid, pid);
+  p->pid_ = pid;
+  return p;
+}
+
+BackgroundProcess::~BackgroundProcess() {
+  if (pid_ > 0 && !reaped_) {
+    kill(-pid_, SIGKILL);
+    kill(pid_, SIGKILL);
+    int status = 0;
+    waitpid(pid_, &status, 0);
+  }
+  if (pid_ > 0) kill(-pid_, SIGKILL);  // stragglers left in the group
+  if (!dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+}
+
+void BackgroundProcess::Signal(int signo) {
+  if (pid_ > 0 && !reaped_) kill(pid_, signo);
+}
+
+void BackgroundProcess::KillGroup() {
+  if (pid_ <= 0 || reaped_) return;
+  kill(-pid_, SIGKILL);
+  kill(pid_, SIGKILL);
+}
+
+Result<int> BackgroundProcess::Wait(std::chrono::milliseconds timeout) {
+  if (reaped_) return exit_code_;
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (true) {
+    int status = 0;
+    pid_t r = waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      reaped_ = true;
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : -2;
+      return exit_code_;
+    }
+    if (std::chrono::steady_clock::now() >= until) {
+      return Status::DeadlineExceeded("process " + std::to_string(pid_) + " still running");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
+bool BackgroundProcess::running() { return !Wait(std::chrono::milliseconds(0)).ok(); }
+
+std::string BackgroundProcess::out() const { return ReadFile(dir_ + "/out"); }
+std::string BackgroundProcess::err() const { return ReadFile(dir_ + "/err"); }
+
+bool BackgroundProcess::WaitForOutput(const std::string& text,
+                                      std::chrono::milliseconds timeout) const {
+  const auto until = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < until) {
+    if (out().find(text) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return out().find(text) != std::string::npos;
 }
 
 }  // namespace shadekv::ctl::testing

@@ -29,6 +29,44 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
                          const std::map<std::string, std::string>& env,
                          std::chrono::milliseconds timeout);
 
+// A process left running while the test acts on it (a watcher, a lock
+// holder): stdout and stderr go to files in a temp dir, read at any time. It
+// runs in its own process group (pgid == pid), so KillGroup() takes down
+// whatever it started too. The destructor SIGKILLs the group if still
+// running, reaps it and removes the temp dir.
+class BackgroundProcess {
+ public:
+  static Result<std::unique_ptr<BackgroundProcess>> Start(
+      const std::vector<std::string>& argv, const std::map<std::string, std::string>& env);
+  ~BackgroundProcess();
+  BackgroundProcess(const BackgroundProcess&) = delete;
+  BackgroundProcess& operator=(const BackgroundProcess&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // Sends `signo` to the process only (not its group), unless it was reaped.
+  void Signal(int signo);
+  // SIGKILLs the whole process group, unless it was reaped.
+  void KillGroup();
+  // Waits at most `timeout` for the exit; the exit code, -2 when killed by a
+  // signal, or DeadlineExceeded (the process is left running).
+  Result<int> Wait(std::chrono::milliseconds timeout);
+  bool running();
+  std::string out() const;
+  std::string err() const;
+  // Polls out() until it contains `text` or `timeout` passes.
+  bool WaitForOutput(const std::string& text, std::chrono::milliseconds timeout) const;
+
+ private:
+  BackgroundProcess() = default;
+  pid_t pid_ = -1;
+  bool reaped_ = false;
+  int exit_code_ = -1;
+  std::string dir_;
+};
+
+// Reads a whole file ("" when missing).
+std::string ReadFile(const std::string& path);
+
 // The full path of `name` in PATH, or "" when absent.
 std::string FindInPath(const std::string& name);
 
@@ -64,6 +102,12 @@ class EtcdProcess {
   int peer_port() const { return peer_port_; }
   const std::string& log_path() const { return log_path_; }
 
+  // SIGKILLs the server by PID (and reaps it); a no-op when not running.
+  void Kill();
+  // Kill()s, then starts the server again with the same flags, ports and data
+  // directory; returns once GET /health answers again (or fails as Start*).
+  Status Restart(std::chrono::milliseconds deadline);
+
  private:
   EtcdProcess() = default;
   static Result<std::unique_ptr<EtcdProcess>> StartWithRetries(ServerKind kind,
@@ -74,7 +118,13 @@ class EtcdProcess {
                                                        const std::string& name,
                                                        std::chrono::milliseconds deadline);
 
+  // Forks and execs args_, then polls /health until `deadline`.
+  Status Launch(std::chrono::milliseconds deadline, bool truncate_log);
+
   pid_t pid_ = -1;
+  std::vector<std::string> args_;  // argv, binary first
+  std::string program_;            // "etcd" or "shadekv", for messages
+  std::string client_url_;
   int client_port_ = 0;
   int peer_port_ = 0;
   std::string data_dir_;

@@ -1,0 +1,141 @@
+// GatewayClient::Stream: one POST whose chunked answer is read line by line.
+// Cancellation shuts the socket down (never closes it) so a read blocked in
+// another thread returns at once without racing on the file descriptor.
+#include <istream>
+
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/Timespan.h>
+
+#include "agent/ctl/gateway_client.h"
+#include "agent/ctl/json_util.h"
+
+namespace shadekv::ctl {
+
+namespace {
+
+Poco::Timespan ToTimespan(std::chrono::nanoseconds d) {
+  return Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
+}
+
+// grpc-gateway's stream error: {"error":{"grpc_code":N,"http_code":N,
+// "message":"...","http_status":"..."}}.
+Status StreamError(const Poco::JSON::Object::Ptr& error) {
+  int64_t code = GetInt64(error, "grpc_code");
+  if (code == 0) code = GetInt64(error, "code");
+  if (code <= 0 || code > 16) code = static_cast<int64_t>(StatusCode::kUnknown);
+  std::string message = GetString(error, "message");
+  if (message.empty()) message = "the server ended the stream with an error";
+  return Status(static_cast<StatusCode>(code), message);
+}
+
+Status CancelledBy(CancelToken* cancel) {
+  std::string reason = cancel->reason();
+  return Status::Cancelled(reason.empty() ? "canceled" : reason);
+}
+
+}  // namespace
+
+Status GatewayClient::StreamFrom(const std::string& endpoint, std::string_view path,
+                                 const std::string& body, std::chrono::nanoseconds receive_timeout,
+                                 CancelToken* cancel, const StreamHandler& on_result,
+                                 bool* connected) const {
+  *connected = false;
+  SHADEKV_ASSIGN_OR_RETURN(EndpointAddress address, ParseEndpoint(endpoint));
+  Poco::Net::HTTPClientSession session;
+  try {
+    session.setHost(address.host);
+    session.setPort(address.port);
+    // Zero means "no timeout" for Poco's SO_RCVTIMEO on Linux.
+    session.setTimeout(ToTimespan(options_.dial_timeout), ToTimespan(options_.command_timeout),
+                       ToTimespan(receive_timeout));
+    session.setKeepAlive(false);
+  } catch (const Poco::Exception& e) {
+    return Status::InvalidArgument("endpoint " + endpoint + ": " + e.displayText());
+  }
+  if (cancel != nullptr && cancel->stopped()) return CancelledBy(cancel);
+  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, std::string(path),
+                                 Poco::Net::HTTPMessage::HTTP_1_1);
+  request.setContentType("application/json");
+  request.setContentLength(static_cast<std::streamsize>(body.size()));
+  try {
+    std::ostream& out = session.sendRequest(request);
+    *connected = true;
+    out << body;
+    out.flush();
+  } catch (const Poco::TimeoutException&) {
+    if (!*connected) return Status::Unavailable(endpoint + ": dial timeout");
+    return Status::Unavailable("sending to " + endpoint + " timed out");
+  } catch (const Poco::Exception& e) {
+    if (!*connected) return Status::Unavailable(endpoint + ": " + e.displayText());
+    return Status::Unavailable("sending to " + endpoint + " failed: " + e.displayText());
+  }
+  // From here on the socket exists: a Stop() from another thread wakes the read.
+  ScopedCancelHook hook(cancel, [&session] {
+    try {
+      session.socket().shutdown();
+    } catch (const Poco::Exception&) {
+      // Already closed or never connected: the read ends by itself.
+    }
+  });
+  Poco::Net::HTTPResponse response;
+  try {
+    std::istream& in = session.receiveResponse(response);
+    if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) {
+      std::string text;
+      Poco::StreamCopier::copyToString(in, text);
+      return GatewayErrorFromResponse(endpoint, path, static_cast<int>(response.getStatus()),
+                                      response.getReason(), text);
+    }
+    std::string line;
+    while (std::getline(in, line)) {
+      if (cancel != nullptr && cancel->stopped()) return CancelledBy(cancel);
+      if (line.empty() || line == "\r") continue;
+      Result<Poco::JSON::Object::Ptr> message = ParseJsonObject(line);
+      if (!message.ok()) {
+        return Status::Internal("endpoint " + endpoint + " sent a bad stream message on " +
+                                std::string(path) + ": " + message.status().message());
+      }
+      if (Poco::JSON::Object::Ptr error = GetObject(*message, "error")) return StreamError(error);
+      if ((*message)->has("error")) {
+        return Status(StatusCode::kUnknown, GetString(*message, "error"));
+      }
+      Poco::JSON::Object::Ptr result = GetObject(*message, "result");
+      if (!result) continue;  // neither result nor error: nothing to deliver
+      if (!on_result(result)) return Status::Ok();
+    }
+  } catch (const Poco::TimeoutException&) {
+    if (cancel != nullptr && cancel->stopped()) return CancelledBy(cancel);
+    return Status::DeadlineExceeded("context deadline exceeded");
+  } catch (const Poco::Exception& e) {
+    if (cancel != nullptr && cancel->stopped()) return CancelledBy(cancel);
+    return Status::Unavailable("stream from " + endpoint + " broke: " + e.displayText());
+  }
+  if (cancel != nullptr && cancel->stopped()) return CancelledBy(cancel);
+  return Status::Ok();
+}
+
+Status GatewayClient::Stream(std::string_view path, const std::string& body,
+                             std::chrono::nanoseconds receive_timeout, CancelToken* cancel,
+                             const StreamHandler& on_result) const {
+  std::string reasons;
+  for (const std::string& endpoint : options_.endpoints) {
+    bool connected = false;
+    Status status =
+        StreamFrom(endpoint, path, body, receive_timeout, cancel, on_result, &connected);
+    if (status.ok() || connected || status.code() == StatusCode::kInvalidArgument ||
+        status.code() == StatusCode::kCancelled) {
+      return status;
+    }
+    reasons += (reasons.empty() ? "" : "; ") + status.message();
+  }
+  return Status::Unavailable("could not connect to any of the endpoints (" + reasons +
+                             "); check that the server is running and that --endpoints lists "
+                             "its client URLs");
+}
+
+}  // namespace shadekv::ctl
