@@ -140,20 +140,20 @@ void PrintReport(const FanoutFlags& flags, const std::string& prefix, const Outc
           ? static_cast<double>(o.open.rss_kb - o.before.rss_kb) / flags.watchers
           : -1;
   std::printf(
-      "RESULT label=%s watchers=%d puts=%d open_s=%.3f put_phase_s=%.3f drain_s=%.3f "
+      "RESULT label=%s watchers=%d puts=%d samples=%zu open_s=%.3f put_phase_s=%.3f drain_s=%.3f "
       "ack_p50_ms=%.3f ack_p90_ms=%.3f ack_p99_ms=%.3f ack_max_ms=%.3f before_ack=%zu "
       "sent_p50_ms=%.3f sent_p99_ms=%.3f put_p50_ms=%.3f put_p99_ms=%.3f "
       "missed=%" PRIu64 " duplicated=%" PRIu64 " out_of_order=%" PRIu64 " unexpected=%" PRIu64
       " failed_streams=%d rss_before_kb=%" PRId64 " rss_open_kb=%" PRId64 " rss_after_kb=%" PRId64
       " rss_per_watcher_kb=%.2f server_cpu_s=%.3f client_loop_cpu_s=%.3f client_cpu_s=%.3f "
       "ok=%d\n",
-      flags.label.c_str(), flags.watchers, o.puts_done, o.open_s, o.put_phase_s, o.drain_s,
-      Ms(a.ack_to_delivered.p50), Ms(a.ack_to_delivered.p90), Ms(a.ack_to_delivered.p99),
-      Ms(a.ack_to_delivered.max), a.delivered_before_ack, Ms(a.sent_to_delivered.p50),
-      Ms(a.sent_to_delivered.p99), Ms(a.put_latency.p50), Ms(a.put_latency.p99), a.missed,
-      a.duplicated, a.out_of_order, a.unexpected, o.failed_streams, o.before.rss_kb, o.open.rss_kb,
-      o.after.rss_kb, rss_per_watcher_kb, o.server_cpu_s, o.client_loop_cpu_s, o.client_total_cpu_s,
-      ok ? 1 : 0);
+      flags.label.c_str(), flags.watchers, o.puts_done, a.ack_to_delivered.count, o.open_s,
+      o.put_phase_s, o.drain_s, Ms(a.ack_to_delivered.p50), Ms(a.ack_to_delivered.p90),
+      Ms(a.ack_to_delivered.p99), Ms(a.ack_to_delivered.max), a.delivered_before_ack,
+      Ms(a.sent_to_delivered.p50), Ms(a.sent_to_delivered.p99), Ms(a.put_latency.p50),
+      Ms(a.put_latency.p99), a.missed, a.duplicated, a.out_of_order, a.unexpected, o.failed_streams,
+      o.before.rss_kb, o.open.rss_kb, o.after.rss_kb, rss_per_watcher_kb, o.server_cpu_s,
+      o.client_loop_cpu_s, o.client_total_cpu_s, ok ? 1 : 0);
 }
 
 int Run(const FanoutFlags& flags) {
