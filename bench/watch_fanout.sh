@@ -79,13 +79,14 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 (($(ulimit -n) >= WATCHERS + 256)) || die "ulimit -n is $(ulimit -n); $((WATCHERS + 256)) needed"
 
 NEXT_PORT=$PORT_BASE
-# A port nothing listens on, from PORT_BASE upwards (bounded: 200 tries).
+# Sets FREE_PORT to a port nothing listens on, from PORT_BASE upwards
+# (bounded: 200 tries). Not called in $(...): NEXT_PORT must advance here.
 free_port() {
   local p
   for ((p = NEXT_PORT; p < NEXT_PORT + 200; p++)); do
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       NEXT_PORT=$((p + 1))
-      echo "$p"
+      FREE_PORT=$p
       return 0
     fi
   done
@@ -95,8 +96,10 @@ free_port() {
 # start_server NAME: starts it fresh, sets SERVER_PID and CLIENT_PORT.
 start_server() {
   local name=$1 dir="$WORK/$1-$2" client peer
-  client=$(free_port)
-  peer=$(free_port)
+  free_port
+  client=$FREE_PORT
+  free_port
+  peer=$FREE_PORT
   mkdir -p "$dir"
   if [[ $name == etcd ]]; then
     "$ETCD_BIN" --name bench --data-dir "$dir/data" \
@@ -181,7 +184,7 @@ awk '
     for (k in kv) if (k != "label") sum[s, k] += kv[k]
   }
   function mean(s, k) { return runs[s] ? sum[s, k] / runs[s] : "" }
-  function fmt(v) { return v == "" ? "n/a" : sprintf("%.3f", v) }
+  function fmt(v, k) { return v == "" ? "n/a" : sprintf(k ~ /_kb$/ ? "%.0f" : "%.3f", v) }
   END {
     n = split("ack_p50_ms ack_p90_ms ack_p99_ms ack_max_ms sent_p50_ms sent_p99_ms " \
               "put_p50_ms put_p99_ms put_phase_s server_cpu_s rss_before_kb rss_open_kb " \
@@ -191,7 +194,7 @@ awk '
     for (i = 1; i <= n; i++) {
       e = mean("etcd", m[i]); s = mean("shadekv", m[i])
       r = (e != "" && s != "" && e > 0) ? sprintf("%.2f", s / e) : "n/a"
-      printf "   %-20s %12s %12s %8s\n", m[i], fmt(e), fmt(s), r
+      printf "   %-20s %12s %12s %8s\n", m[i], fmt(e, m[i]), fmt(s, m[i]), r
     }
   }' "$RESULTS"
 echo
