@@ -13,6 +13,7 @@
 #   WATCHERS [1000]  PUTS [500]  ROUNDS [2]  SERVERS ["etcd shadekv"]
 #   PUT_INTERVAL_MS [0]  TIMEOUT_S [300] per run  PORT_BASE [32400]
 #   BUILD_DIR [build-bench]  JOBS [2]  SKIP_BUILD [0]
+#   SHADEKV_BIN [$BUILD_DIR/bin/shadekv]  ETCD_BIN [/usr/bin/etcd]
 # Exit status: 0 when every run succeeded with no missed/duplicated/out-of-order
 # event, 1 otherwise (the table is printed either way).
 set -euo pipefail
@@ -51,7 +52,7 @@ if [[ $SKIP_BUILD != 1 ]]; then
   cmake --build "$BUILD_DIR" --target shadekv watch_fanout_bench -j"$JOBS" | tail -1
 fi
 BENCH="$BUILD_DIR/bin/watch_fanout_bench"
-SHADEKV="$BUILD_DIR/bin/shadekv"
+SHADEKV=${SHADEKV_BIN:-"$BUILD_DIR/bin/shadekv"}
 [[ -x $BENCH ]] || die "$BENCH is missing (build it or unset SKIP_BUILD)"
 
 WORK=$(mktemp -d /tmp/watch-fanout.XXXXXX)

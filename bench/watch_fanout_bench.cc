@@ -8,16 +8,17 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include <Poco/Base64Encoder.h>
-
-#include <sstream>
 
 #include "bench/watch_fanout/fanout_analysis.h"
 #include "bench/watch_fanout/fanout_flags.h"
@@ -171,11 +172,12 @@ int Run(const FanoutFlags& flags) {
                                    std::chrono::system_clock::now().time_since_epoch())
                                    .count()) +
                 "/";
-  if (flags.server_pid != 0 && !ReadVmRssKb(flags.server_pid).ok()) {
-    std::fprintf(stderr,
-                 "watch_fanout_bench: error: cannot read /proc/%d/status: no such process\n",
-                 flags.server_pid);
-    return 1;
+  if (flags.server_pid != 0) {
+    if (auto rss = ReadVmRssKb(flags.server_pid); !rss.ok()) {
+      std::fprintf(stderr, "watch_fanout_bench: error: --server-pid %d: %s\n", flags.server_pid,
+                   rss.status().message().c_str());
+      return 1;
+    }
   }
 
   Outcome o;
