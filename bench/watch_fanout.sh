@@ -5,7 +5,7 @@
 # Builds Release binaries in build-bench, then for each round starts a fresh
 # single-member server (new temp data dir, free ports on 127.0.0.1), waits for
 # GET /health, runs build-bench/bin/watch_fanout_bench against it, and stops it
-# by its PID. Servers alternate within a round (etcd, shadekv, etcd, shadekv)
+# by its PID. The order flips every round (etcd, shadekv, then shadekv, etcd)
 # so that a drift in machine load hits both. Ends with a table of the means
 # over the successful runs and the shadekv/etcd ratios.
 #
