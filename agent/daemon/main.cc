@@ -46,6 +46,8 @@ in ./default.shadekv. Every flag can also be set in --config-file as
   --election-timeout MS              Raft election timeout (1000)
   --quota-backend-bytes N            store size quota (2 GiB)
   --max-request-bytes N              largest client request (1572864)
+  --experimental-watch-progress-notify-interval D
+                                     progress notifications to progress_notify watchers (10m)
   --log-level LEVEL                  debug, info (default), warn, error
   --config-file FILE                 read flags from FILE; the command line wins
   --help, --version
@@ -151,6 +153,7 @@ int main(int argc, char** argv) {
   options.election_timeout = config->election_timeout;
   options.snapshot_count = config->snapshot_count;
   options.max_request_bytes = static_cast<uint64_t>(config->max_request_bytes);
+  options.watch_progress_notify_interval = config->watch_progress_notify_interval;
 
   Result<std::unique_ptr<shadekv::agent::Member>> member = shadekv::agent::Member::Start(options);
   if (!member.ok()) return Fail(member.status());

@@ -39,6 +39,12 @@ class KvStateMachine : public StateMachine {
   // Must be set before the driver starts.
   void SetEventListener(EventListener listener) { listener_ = std::move(listener); }
 
+  // Called on the driver thread after a snapshot replaced the store, with
+  // the new store's revision: the event listener heard nothing of the
+  // revisions the snapshot brought (the watch hub catches up on them).
+  using RestoreListener = std::function<void(int64_t revision)>;
+  void SetRestoreListener(RestoreListener listener) { restore_listener_ = std::move(listener); }
+
   // ---- StateMachine (driver thread) ----
   uint64_t AppliedIndex() const override;
   Result<AppliedEntry> Apply(uint64_t index, std::string_view payload) override;
@@ -69,6 +75,7 @@ class KvStateMachine : public StateMachine {
   // Fixed after construction.
   const std::string dir_;
   EventListener listener_;
+  RestoreListener restore_listener_;
 
   // The store; replaced only under an exclusive lock (snapshot install).
   mutable std::shared_mutex store_mu_;

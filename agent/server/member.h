@@ -27,6 +27,7 @@
 #include "agent/server/kv_state_machine.h"
 #include "agent/server/member_directory.h"
 #include "agent/server/raft_driver.h"
+#include "agent/watch/watch_hub.h"
 #include "shadekv/common/status.h"
 #include "shadekv/store/kv_types.h"
 #include "shadekv/store/raft_log_store.h"
@@ -53,6 +54,9 @@ struct MemberOptions {
   // How long a write or a linearizable read may wait for Raft before it
   // fails with etcd's "request timed out".
   std::chrono::milliseconds request_timeout{7000};
+  // Watch: progress notifications for progress_notify watchers (etcd's
+  // --experimental-watch-progress-notify-interval, default 10 minutes).
+  std::chrono::milliseconds watch_progress_notify_interval{10 * 60 * 1000};
 };
 
 // Who asked, for the log entry (audit, events).
@@ -126,12 +130,17 @@ class Member {
   // metrics recorded by the API. Rendered by GET /metrics.
   metrics::MetricsRegistry& metrics() { return metrics_; }
 
+  // The watch hub fed by this member's apply loop. Streams opened on it
+  // must be closed before the member is destroyed.
+  watch::WatchHub& watch_hub() { return *watch_hub_; }
+
  private:
   Member() = default;
   Result<store::ApplyResult> ProposeAndWait(EntryOp op, const RequestOrigin& origin);
   Result<store::ApplyResult> ProposeAndWait(EntryOp op, const RequestOrigin& origin,
                                             std::chrono::milliseconds timeout);
   void PublishAttributes();  // runs on publisher_
+  void StartWatchHub();
   shadekv::Status Bootstrap();
   shadekv::Status LoadOrCreateIdentity();
 
@@ -142,6 +151,9 @@ class Member {
   metrics::MetricsRegistry metrics_;  // outlives the driver, which records into it
   std::unique_ptr<store::RaftLogStore> log_;
   std::unique_ptr<KvStateMachine> state_machine_;
+  // Declared before the driver, which feeds it, so it outlives the driver.
+  std::unique_ptr<watch::WatchHistory> watch_history_;
+  std::unique_ptr<watch::WatchHub> watch_hub_;
   std::unique_ptr<RaftDriver> driver_;
 
   // Publishes this member's attributes once after start (see PublishAttributes).

@@ -92,11 +92,11 @@ void WatchHub::Notify(const store::ChangeEvent& event) {
     auto it = synced_keys_.find(c.kv.key);
     if (it != synced_keys_.end()) hits.insert(hits.end(), it->second.begin(), it->second.end());
   }
-  if (event.changes.size() > 1) {
-    std::sort(hits.begin(), hits.end());
-    hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
-  }
   hits.insert(hits.end(), synced_ranges_.begin(), synced_ranges_.end());
+  // Creation order, as etcd answers (and a watcher once per revision).
+  std::sort(hits.begin(), hits.end(),
+            [](const Watcher* a, const Watcher* b) { return a->serial < b->serial; });
+  hits.erase(std::unique(hits.begin(), hits.end()), hits.end());
 
   for (Watcher* w : hits) {
     if (event.revision < w->next_revision) continue;
