@@ -129,6 +129,10 @@ void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResp
   // leave a write pending as long (the hub does not wait for it).
   socket.setReceiveTimeout(Poco::Timespan(0));
   socket.setSendTimeout(Poco::Timespan(0));
+  // A fixed, modest kernel buffer: a thousand streams must not each grow
+  // megabytes, and a stalled reader shows up in the hub (unsynced) rather
+  // than as memory in the kernel.
+  socket.setSendBufferSize(128 * 1024);
 
   const bool has_body = request.hasContentLength() ? request.getContentLength64() > 0
                                                    : request.getChunkedTransferEncoding();

@@ -26,6 +26,15 @@ bool IsCompacted(const Status& s) {
   return s.code() == StatusCode::kOutOfRange && s.message().find("compacted") != std::string::npos;
 }
 
+size_t BytesOf(const std::vector<store::KeyChange>& events) {
+  size_t n = 0;
+  for (const store::KeyChange& c : events) {
+    n += c.kv.key.size() + c.kv.value.size() + 64;
+    if (c.prev_kv) n += c.prev_kv->key.size() + c.prev_kv->value.size() + 64;
+  }
+  return n;
+}
+
 std::chrono::steady_clock::time_point NextProgressTime(std::chrono::milliseconds interval) {
   if (interval.count() <= 0) return std::chrono::steady_clock::time_point::max();
   return std::chrono::steady_clock::now() + interval;
@@ -105,7 +114,9 @@ void WatchHub::Notify(const store::ChangeEvent& event) {
     WatchStream* s = w->stream;
     // A non-empty queue that would overflow means the reader is slow: the
     // watcher leaves the fast path and re-reads this revision from history.
-    if (!s->queue_.empty() && s->queued_events_ + events.size() > options_.max_queued_events) {
+    const size_t bytes = BytesOf(events);
+    if (!s->queue_.empty() && (s->queued_events_ + events.size() > options_.max_queued_events ||
+                               s->queued_bytes_ + bytes > options_.max_queued_bytes)) {
       UnsyncLocked(w, event.revision);
       continue;
     }
@@ -166,6 +177,7 @@ WatchStream::~WatchStream() {
 
 void WatchStream::PushLocked(WatchResponse r) {
   queued_events_ += r.events.size();
+  queued_bytes_ += BytesOf(r.events);
   queue_.push_back(std::move(r));
   cv_.notify_one();
 }
@@ -185,6 +197,7 @@ void WatchStream::DropWatcherLocked(int64_t watch_id) {
   std::erase_if(queue_, [&](const WatchResponse& r) {
     if (r.watch_id != watch_id || r.created) return false;
     queued_events_ -= r.events.size();
+    queued_bytes_ -= BytesOf(r.events);
     return true;
   });
   watchers_.erase(it);
@@ -267,6 +280,7 @@ bool WatchStream::TakeQueueLocked(std::vector<WatchResponse>& out) {
   }
   queue_.clear();
   queued_events_ = 0;
+  queued_bytes_ = 0;
   hub_->events_sent_.fetch_add(events);
   return true;
 }
@@ -287,6 +301,7 @@ bool WatchStream::CatchUpLocked(std::unique_lock<std::mutex>& lock,
   };
   bool progressed = false;
   size_t events_out = 0;
+  size_t bytes_out = 0;
   for (auto [id, serial] : todo) {
     WatchHub::Watcher* w = find(id, serial);
     if (w == nullptr) continue;
@@ -330,6 +345,7 @@ bool WatchStream::CatchUpLocked(std::unique_lock<std::mutex>& lock,
     }
     if (!events.empty()) {
       events_out += events.size();
+      bytes_out += BytesOf(events);
       hub_->events_sent_.fetch_add(static_cast<int64_t>(events.size()));
       WatchResponse r;
       r.watch_id = id;
@@ -348,7 +364,8 @@ bool WatchStream::CatchUpLocked(std::unique_lock<std::mutex>& lock,
       --hub_->unsynced_;
       progressed = true;
     }
-    if (events_out >= options.max_queued_events) break;
+    // Bound what one call returns (one batch per watcher can still exceed it).
+    if (events_out >= options.max_queued_events || bytes_out >= options.max_queued_bytes) break;
   }
   return progressed;
 }

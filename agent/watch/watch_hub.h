@@ -52,6 +52,8 @@ struct WatchHubOptions {
   // Events a stream may hold waiting for its writer. A watcher whose event
   // would overflow a non-empty queue becomes unsynced.
   size_t max_queued_events = 4096;
+  // The same bound in bytes (keys, values and prev values of the events).
+  size_t max_queued_bytes = 1 << 20;
   // Revisions read from history per catch-up step (etcd: 1000 per response).
   size_t catch_up_batch_revisions = 1000;
   // Progress notifications for progress_notify watchers (etcd 3.4: 10 min).
@@ -157,6 +159,7 @@ class WatchStream {
   std::condition_variable cv_;
   std::deque<WatchResponse> queue_;
   size_t queued_events_ = 0;
+  size_t queued_bytes_ = 0;
   std::map<int64_t, std::unique_ptr<WatchHub::Watcher>> watchers_;
   int64_t next_auto_id_ = 0;
   int64_t unsynced_ = 0;
