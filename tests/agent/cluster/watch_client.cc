@@ -1,10 +1,13 @@
 // Watch stream client for the cluster tests (see watch_client.h).
 #include "tests/agent/cluster/watch_client.h"
 
+#include <Poco/Base64Decoder.h>
+#include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/StreamCopier.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -13,13 +16,30 @@
 
 #include <cerrno>
 #include <cstring>
-
-#include "tests/agent/cluster/cluster_fixture.h"
+#include <sstream>
 
 namespace shadekv::cluster_testing {
 namespace {
 
 using Poco::JSON::Object;
+
+// Own base64 helpers: this file also links into tests without the cluster fixture.
+std::string ToBase64(const std::string& raw) {
+  std::ostringstream out;
+  Poco::Base64Encoder encoder(out);
+  encoder.rdbuf()->setLineLength(0);
+  encoder << raw;
+  encoder.close();
+  return out.str();
+}
+
+std::string FromBase64(const std::string& text) {
+  std::istringstream in(text);
+  Poco::Base64Decoder decoder(in);
+  std::string out;
+  Poco::StreamCopier::copyToString(decoder, out);
+  return out;
+}
 
 int64_t IntField(const Object::Ptr& o, const std::string& name) {
   if (o.isNull() || !o->has(name)) return 0;
@@ -32,7 +52,7 @@ bool BoolField(const Object::Ptr& o, const std::string& name) {
 
 std::string BytesField(const Object::Ptr& o, const std::string& name) {
   if (o.isNull() || !o->has(name)) return "";
-  return Unbase64(o->getValue<std::string>(name));
+  return FromBase64(o->getValue<std::string>(name));
 }
 
 }  // namespace
@@ -78,8 +98,8 @@ Result<WatchMessage> ParseWatchMessage(const std::string& line) {
 
 std::string WatchCreateJson(const std::string& key, const std::string& range_end,
                             int64_t start_revision, bool prev_kv, const std::string& extra_fields) {
-  std::string j = "{\"create_request\":{\"key\":\"" + Base64(key) + "\"";
-  if (!range_end.empty()) j += ",\"range_end\":\"" + Base64(range_end) + "\"";
+  std::string j = "{\"create_request\":{\"key\":\"" + ToBase64(key) + "\"";
+  if (!range_end.empty()) j += ",\"range_end\":\"" + ToBase64(range_end) + "\"";
   if (start_revision != 0) j += ",\"start_revision\":\"" + std::to_string(start_revision) + "\"";
   if (prev_kv) j += ",\"prev_kv\":true";
   if (!extra_fields.empty()) j += "," + extra_fields;
@@ -87,6 +107,18 @@ std::string WatchCreateJson(const std::string& key, const std::string& range_end
 }
 
 Result<std::unique_ptr<WatchClient>> WatchClient::Open(int port, int receive_buffer) {
+  // Like curl: etcd's gateway (Go) answers an open chunked body only after
+  // "Expect: 100-continue"; without it, only once the body ends.
+  return Connect(port, receive_buffer,
+                 "Transfer-Encoding: chunked\r\nExpect: 100-continue\r\n\r\n");
+}
+
+Result<std::unique_ptr<WatchClient>> WatchClient::OpenWithBody(int port, const std::string& body) {
+  return Connect(port, 0, "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+}
+
+Result<std::unique_ptr<WatchClient>> WatchClient::Connect(int port, int receive_buffer,
+                                                          const std::string& rest) {
   std::unique_ptr<WatchClient> c(new WatchClient());
   c->fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   if (c->fd_ < 0) return Status::Unavailable(std::string("socket: ") + std::strerror(errno));
@@ -103,7 +135,7 @@ Result<std::unique_ptr<WatchClient>> WatchClient::Open(int port, int receive_buf
   }
   SHADEKV_RETURN_IF_ERROR(
       c->SendAll("POST /v3/watch HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
-                 "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"));
+                 "\r\nContent-Type: application/json\r\n" + rest));
   return c;
 }
 
@@ -154,13 +186,14 @@ bool WatchClient::Fill(std::chrono::steady_clock::time_point deadline, Status* s
 }
 
 Status WatchClient::DecodeChunks() {
-  if (!headers_done_) {
+  while (!headers_done_) {
     size_t end = raw_.find("\r\n\r\n");
     if (end == std::string::npos) return Status::Ok();
     std::string head = raw_.substr(0, end);
     raw_.erase(0, end + 4);
-    headers_done_ = true;
     http_status_ = std::atoi(head.substr(head.find(' ') + 1, 3).c_str());
+    if (http_status_ == 100) continue;  // "100 Continue": the real answer follows
+    headers_done_ = true;
     if (http_status_ != 200) {
       return Status::InvalidArgument("HTTP " + std::to_string(http_status_) + ": " + raw_);
     }

@@ -54,6 +54,8 @@ class WatchClient {
   // body. `receive_buffer` > 0 shrinks the socket's receive buffer (a slow
   // reader then stalls the server sooner). Errors: kUnavailable.
   static Result<std::unique_ptr<WatchClient>> Open(int port, int receive_buffer = 0);
+  // Like `curl -d BODY`: the whole body at once, with a Content-Length.
+  static Result<std::unique_ptr<WatchClient>> OpenWithBody(int port, const std::string& body);
   ~WatchClient();
 
   // Sends one request value as a chunk.
@@ -70,6 +72,8 @@ class WatchClient {
 
  private:
   WatchClient() = default;
+  static Result<std::unique_ptr<WatchClient>> Connect(int port, int receive_buffer,
+                                                      const std::string& rest);
   Status SendAll(const std::string& bytes);
   // Reads more bytes into raw_ (false on EOF/error/timeout, with *status set).
   bool Fill(std::chrono::steady_clock::time_point deadline, Status* status);
