@@ -1,6 +1,9 @@
 // Watch on real shadekv processes: the same writes seen identically on every
 // member, history replay and compaction, resuming after a SIGKILLed leader,
 // a stalled reader that never stalls writes, and a thousand open streams.
+#include <signal.h>
+#include <sys/wait.h>
+
 #include <atomic>
 #include <iostream>
 #include <map>
@@ -499,6 +502,68 @@ TEST_F(WatchClusterTest, AThousandStreamsStayOpenWhileUnaryRequestsAreServed) {
   }
   EXPECT_EQ(Metric(0, "shadekv_watch_streams"), 0);
   EXPECT_EQ(Metric(0, "shadekv_watch_watchers"), 0);
+}
+
+TEST_F(WatchClusterTest, ProgressNotifyFollowsTheFlagAndNeverRunsAheadOfEvents) {
+  StartCluster(1, {"--experimental-watch-progress-notify-interval", "200ms"});
+  ASSERT_GE(WaitForLeader({0}, kElection), 0);
+  auto c = OpenWatch(0, WatchCreateJson("p", "", 0, false, R"("progress_notify":true)"));
+  ASSERT_NE(c, nullptr);
+  std::atomic<bool> writing{true};
+  std::thread writer([&] {
+    for (int n = 0; n < 40; ++n) {
+      EXPECT_TRUE(Put(0, n % 2 ? "p" : "other", std::to_string(n)).ok());
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    writing = false;
+  });
+  int64_t last_event = 0;
+  int64_t last_progress = 0;
+  int progress = 0;
+  auto deadline = steady_clock::now() + milliseconds(30000);
+  while ((writing || progress < 3) && steady_clock::now() < deadline) {
+    Result<WatchMessage> m = c->Next(milliseconds(500));
+    if (!m.ok()) continue;
+    for (const WatchEvent& e : m->events) {
+      // A progress notification at R promised every event <= R was sent.
+      EXPECT_GT(e.mod_revision, last_progress) << "event after a progress notify covering it";
+      last_event = e.mod_revision;
+    }
+    if (m->events.empty() && !m->created && !m->canceled) {
+      ++progress;
+      EXPECT_GE(m->revision, last_event);
+      last_progress = m->revision;
+    }
+  }
+  writer.join();
+  EXPECT_GE(progress, 3);
+  Result<std::optional<KeyValue>> p = Get(0, "p");
+  ASSERT_TRUE(p.ok() && p->has_value());
+  EXPECT_EQ(last_event, (*p)->mod_revision);
+}
+
+TEST_F(WatchClusterTest, SigtermWithOpenStreamsShutsDownCleanly) {
+  StartCluster(1);
+  ASSERT_GE(WaitForLeader({0}, kElection), 0);
+  auto idle = OpenWatch(0, WatchCreateJson("idle"));
+  auto busy = OpenWatch(0, WatchCreateJson("busy"));
+  ASSERT_NE(idle, nullptr);
+  ASSERT_NE(busy, nullptr);
+  ASSERT_TRUE(Put(0, "busy", "1").ok());
+  ASSERT_EQ(Collect(*busy, 1).size(), 1u);
+  ASSERT_EQ(::kill(agents_[0].pid, SIGTERM), 0);
+  int status = 0;
+  pid_t done = 0;
+  auto deadline = steady_clock::now() + milliseconds(30000);
+  while (done == 0 && steady_clock::now() < deadline) {
+    done = ::waitpid(agents_[0].pid, &status, WNOHANG);
+    if (done == 0) std::this_thread::sleep_for(milliseconds(50));
+  }
+  ASSERT_EQ(done, agents_[0].pid) << "still running 30 s after SIGTERM";
+  agents_[0].pid = -1;  // reaped here
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  Result<std::string> after = idle->NextLine(milliseconds(5000));
+  EXPECT_EQ(after.status().code(), StatusCode::kUnavailable);
 }
 
 }  // namespace

@@ -254,6 +254,20 @@ TEST_F(WatchHubTest, SlowWatcherGoesUnsyncedAndCatchesUpWithoutGapOrDuplicate) {
   EXPECT_EQ(EventsOf(got, 0).size(), 10u);
 }
 
+TEST_F(WatchHubTest, LargeValuesHitTheByteBoundBeforeTheEventBound) {
+  WatchHubOptions o;
+  o.max_queued_events = 1000;
+  o.max_queued_bytes = 10 * 1024;
+  MakeHub(o);
+  auto s = hub_->OpenStream();
+  int64_t start = store_->CurrentRevision() + 1;
+  s->Create(Watch("big"));
+  for (int i = 0; i < 20; ++i) Put("big", std::string(4096, static_cast<char>('a' + i)));
+  EXPECT_EQ(hub_->Stats().unsynced_watchers, 1);  // 20 x 4 KiB > 10 KiB queued
+  std::vector<WatchResponse> got = Read(*s, 20);
+  EXPECT_EQ(EventsOf(got, 0), Expected(Watch("big"), start));
+}
+
 TEST_F(WatchHubTest, CompactionOvertakingASlowWatcherCancelsItWithCompactRevision) {
   WatchHubOptions o;
   o.max_queued_events = 3;
