@@ -25,14 +25,15 @@ namespace shadekv::api {
 // Registers a stream for the lifetime of one handler; refuses when stopping.
 class WatchStreamRegistration {
  public:
-  WatchStreamRegistration(WatchStreams& streams, watch::WatchStream* stream)
+  WatchStreamRegistration(WatchStreams& streams, watch::WatchStream* stream,
+                          const Poco::Net::StreamSocket& socket)
       : streams_(streams), stream_(stream) {
     std::lock_guard lock(streams_.mu_);
     if (streams_.stopping_) {
       stream_->Close();
       return;
     }
-    streams_.open_.insert(stream_);
+    streams_.open_.emplace(stream_, socket);
   }
   ~WatchStreamRegistration() {
     std::lock_guard lock(streams_.mu_);
@@ -48,7 +49,13 @@ class WatchStreamRegistration {
 void WatchStreams::StopAll() {
   std::unique_lock lock(mu_);
   stopping_ = true;
-  for (watch::WatchStream* s : open_) s->Close();
+  for (auto& [stream, socket] : open_) {
+    stream->Close();
+    try {
+      socket.shutdown();  // unblocks a writer stuck on a client that does not read
+    } catch (const Poco::Exception&) {
+    }
+  }
   cv_.wait_for(lock, std::chrono::seconds(10), [&] { return open_.empty(); });
 }
 
@@ -138,7 +145,7 @@ void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResp
                                                    : request.getChunkedTransferEncoding();
   JsonValueStream values(request.stream(), max_request_bytes * 2 + (64 << 10));
   std::unique_ptr<watch::WatchStream> stream = member.watch_hub().OpenStream();
-  WatchStreamRegistration registration(streams, stream.get());
+  WatchStreamRegistration registration(streams, stream.get(), socket);
 
   // Like etcd's gateway, the first request is read before the response
   // starts, so a bad one is answered with a plain error (code 2, HTTP 500).

@@ -10,12 +10,13 @@
 
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/StreamSocket.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <map>
 #include <mutex>
-#include <set>
 
 #include "agent/metrics/metrics.h"
 #include "agent/server/member.h"
@@ -26,15 +27,17 @@ namespace shadekv::api {
 // them before the member (and its hub) goes away.
 class WatchStreams {
  public:
-  // Ends every open stream and waits (bounded) until their handlers left.
+  // Ends every open stream (also one whose writer is blocked on a client
+  // that stopped reading: its socket is shut down) and waits, bounded,
+  // until their handlers left.
   void StopAll();
 
  private:
   friend class WatchStreamRegistration;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::set<watch::WatchStream*> open_;  // guarded by mu_
-  bool stopping_ = false;               // guarded by mu_
+  std::map<watch::WatchStream*, Poco::Net::StreamSocket> open_;  // guarded by mu_
+  bool stopping_ = false;                                        // guarded by mu_
 };
 
 // Handles the request to the end of the stream. `max_request_bytes` bounds

@@ -549,6 +549,12 @@ TEST_F(WatchClusterTest, SigtermWithOpenStreamsShutsDownCleanly) {
   auto busy = OpenWatch(0, WatchCreateJson("busy"));
   ASSERT_NE(idle, nullptr);
   ASSERT_NE(busy, nullptr);
+  // A client that stops reading while its events pile up: the server's
+  // writer for it ends up blocked on a full socket.
+  auto stalled = OpenWatch(0, WatchCreateJson("stalled"), 4096);
+  ASSERT_NE(stalled, nullptr);
+  const std::string value(4096, 's');
+  for (int n = 0; n < 300; ++n) ASSERT_TRUE(Put(0, "stalled", value).ok());
   ASSERT_TRUE(Put(0, "busy", "1").ok());
   ASSERT_EQ(Collect(*busy, 1).size(), 1u);
   ASSERT_EQ(::kill(agents_[0].pid, SIGTERM), 0);
