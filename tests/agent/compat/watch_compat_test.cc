@@ -7,11 +7,14 @@
 // OPEN (a chunked request body that stays open) then SEND json (one request
 // as a chunk); ONESHOT json (a new stream with that body and a
 // Content-Length, like curl -d); EXPECT n (the next n response lines);
-// QUIET (no response within a short wait). %b64(text) expands to base64.
+// EXPECT_ANY_ORDER n (the same, sorted: etcd orders the responses of
+// several watchers to one revision at random); QUIET (no response within a
+// short wait). %b64(text) expands to base64.
 #include <gtest/gtest.h>
 
 #include <Poco/Base64Encoder.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -88,7 +91,8 @@ std::vector<std::string> RunScript(int port, const std::string& script) {
       EXPECT_TRUE(stream->Send(rest).ok()) << "line " << number;
       // Give the server the request before the next step (as a person would).
       std::this_thread::sleep_for(milliseconds(100));
-    } else if (verb == "EXPECT") {
+    } else if (verb == "EXPECT" || verb == "EXPECT_ANY_ORDER") {
+      const size_t first = transcript.size();
       for (int n = std::stoi(rest); n > 0; --n) {
         Result<std::string> r = stream->NextLine(milliseconds(10000));
         if (r.ok()) {
@@ -97,6 +101,9 @@ std::vector<std::string> RunScript(int port, const std::string& script) {
         } else {
           transcript.push_back(std::to_string(number) + ": " + r.status().message());
         }
+      }
+      if (verb == "EXPECT_ANY_ORDER") {
+        std::sort(transcript.begin() + static_cast<std::ptrdiff_t>(first), transcript.end());
       }
     } else if (verb == "QUIET") {
       Result<std::string> r = stream->NextLine(milliseconds(700));
