@@ -504,6 +504,63 @@ TEST_F(WatchClusterTest, AThousandStreamsStayOpenWhileUnaryRequestsAreServed) {
   EXPECT_EQ(Metric(0, "shadekv_watch_watchers"), 0);
 }
 
+// A follower paused (SIGSTOP) while the leader compacts its log catches up
+// by installing a snapshot, which replaces its store wholesale: its open
+// watchers must still see every event, or be canceled with compact_revision
+// when the new store's history no longer reaches back to them.
+TEST_F(WatchClusterTest, WatchersOnAFollowerSurviveASnapshotInstall) {
+  StartCluster(3, {"--snapshot-count", "50"});
+  const int leader = WaitForLeader({0, 1, 2}, kElection);
+  ASSERT_GE(leader, 0);
+  const int follower = (leader + 1) % 3;
+  ASSERT_GT(WaitForConvergence({0, 1, 2}, kConverge), 0);
+
+  auto pause_and_write = [&](const std::string& prefix, int count, bool compact,
+                             std::vector<Op>* ops) {
+    ASSERT_EQ(::kill(agents_[follower].pid, SIGSTOP), 0);
+    for (int n = 0; n < count; ++n) {
+      std::string key = prefix + std::to_string(n % 20);
+      Result<int64_t> rev = Put(leader, key, std::to_string(n));
+      ASSERT_TRUE(rev.ok()) << rev.status().ToString();
+      ops->push_back({false, key, std::to_string(n), *rev});
+    }
+    if (compact) {
+      ASSERT_TRUE(Compact(leader, ops->back().revision).ok());
+    }
+    ASSERT_EQ(::kill(agents_[follower].pid, SIGCONT), 0);
+  };
+
+  auto a = OpenWatch(follower, WatchCreateJson("snap/", "snap0", 0, true));
+  ASSERT_NE(a, nullptr);
+  std::vector<Op> ops;
+  pause_and_write("snap/", 400, false, &ops);
+  std::vector<WatchEvent> want = Expected(ops, "snap/", "snap0", false, false, true);
+  EXPECT_EQ(Collect(*a, want.size(), 0, nullptr, milliseconds(60000)), want);
+  EXPECT_NE(LogOf(follower).find("installed snapshot"), std::string::npos)
+      << "the follower caught up without a snapshot";
+
+  // Again, with the history compacted away behind the watcher meanwhile.
+  auto b = OpenWatch(follower, WatchCreateJson("snap2/", "snap20"));
+  ASSERT_NE(b, nullptr);
+  std::vector<Op> ops2;
+  pause_and_write("snap2/", 400, true, &ops2);
+  WatchMessage cancel;
+  std::vector<WatchEvent> got = Collect(*b, 400, 0, &cancel, milliseconds(60000));
+  std::vector<WatchEvent> want2 = Expected(ops2, "snap2/", "snap20", false, false, false);
+  std::cout << "watcher across a snapshot with compaction: " << got.size() << " of " << want2.size()
+            << " events"
+            << (cancel.canceled ? ", then canceled at compact_revision " +
+                                      std::to_string(cancel.compact_revision)
+                                : "")
+            << "\n";
+  ASSERT_LE(got.size(), want2.size());
+  EXPECT_EQ(got, std::vector<WatchEvent>(want2.begin(), want2.begin() + got.size()));
+  if (got.size() < want2.size()) {
+    EXPECT_TRUE(cancel.canceled) << "events missing without a cancel";
+    EXPECT_EQ(cancel.compact_revision, ops2.back().revision) << cancel.line;
+  }
+}
+
 TEST_F(WatchClusterTest, ProgressNotifyFollowsTheFlagAndNeverRunsAheadOfEvents) {
   StartCluster(1, {"--experimental-watch-progress-notify-interval", "200ms"});
   ASSERT_GE(WaitForLeader({0}, kElection), 0);
