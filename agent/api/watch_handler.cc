@@ -158,6 +158,7 @@ void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResp
       response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR);
       response.setContentType("application/json");
       response.setContentLength(static_cast<std::streamsize>(body.size()));
+      response.setKeepAlive(false);  // the rest of the body is never read
       response.send() << body;
       return;
     }
