@@ -561,6 +561,42 @@ TEST_F(WatchClusterTest, WatchersOnAFollowerSurviveASnapshotInstall) {
   }
 }
 
+TEST_F(WatchClusterTest, FragmentSplitsLargeResponsesAtMaxRequestBytes) {
+  StartCluster(1, {"--max-request-bytes", "4096"});
+  ASSERT_GE(WaitForLeader({0}, kElection), 0);
+  std::vector<Op> ops;
+  for (int n = 0; n < 12; ++n) {
+    std::string key = "f/" + std::to_string(n);
+    std::string value(1000, static_cast<char>('a' + n));
+    Result<int64_t> rev = Put(0, key, value);
+    ASSERT_TRUE(rev.ok()) << rev.status().ToString();
+    ops.push_back({false, key, value, *rev});
+  }
+  // The history (12 events, ~16 KB of JSON) comes as one response, split.
+  auto c =
+      OpenWatch(0, WatchCreateJson("f/", "f0", ops.front().revision, false, R"("fragment":true)"));
+  ASSERT_NE(c, nullptr);
+  std::vector<WatchEvent> got;
+  int fragments = 0;
+  auto deadline = steady_clock::now() + kRead;
+  while (got.size() < ops.size() && steady_clock::now() < deadline) {
+    Result<WatchMessage> m = c->Next(milliseconds(500));
+    if (!m.ok()) continue;
+    EXPECT_LT(m->line.size(), 4096u);
+    if (m->fragment) ++fragments;
+    EXPECT_EQ(m->fragment, got.size() + m->events.size() < ops.size()) << "last part unmarked";
+    got.insert(got.end(), m->events.begin(), m->events.end());
+  }
+  EXPECT_GE(fragments, 3);
+  EXPECT_EQ(got, Expected(ops, "f/", "f0", false, false, false));
+  // Without "fragment" the same history is one line.
+  auto whole = OpenWatch(0, WatchCreateJson("f/", "f0", ops.front().revision));
+  Result<WatchMessage> one = whole->Next(kRead);
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(one->events.size(), ops.size());
+  EXPECT_FALSE(one->fragment);
+}
+
 TEST_F(WatchClusterTest, ProgressNotifyFollowsTheFlagAndNeverRunsAheadOfEvents) {
   StartCluster(1, {"--experimental-watch-progress-notify-interval", "200ms"});
   ASSERT_GE(WaitForLeader({0}, kElection), 0);
