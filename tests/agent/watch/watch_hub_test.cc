@@ -336,6 +336,22 @@ TEST_F(WatchHubTest, CancelStopsEventsAndUnknownIdsAreIgnored) {
   EXPECT_EQ(hub_->Stats().watchers, 0);
 }
 
+TEST_F(WatchHubTest, AnIdReusedAfterCancelStartsAFreshWatcher) {
+  for (int i = 0; i < 10; ++i) Put("u", std::to_string(i));
+  auto s = hub_->OpenStream();
+  WatchCreate old_one = Watch("u", "", 2);
+  old_one.watch_id = 7;
+  s->Create(old_one);  // unsynced: history to replay
+  s->Cancel(7);
+  WatchCreate new_one = Watch("u", "", 9);
+  new_one.watch_id = 7;
+  new_one.prev_kv = true;
+  EXPECT_EQ(s->Create(new_one), 7);
+  std::vector<WatchResponse> got = ReadSome(*s);  // created, canceled, created, history
+  EXPECT_EQ(EventsOf(got, 7), Expected(new_one, 9));
+  EXPECT_EQ(hub_->Stats().watchers, 1);
+}
+
 TEST_F(WatchHubTest, ProgressRequestWaitsUntilEveryEventUpToItsRevisionIsOut) {
   WatchHubOptions o;
   o.max_queued_events = 2;
