@@ -27,7 +27,9 @@ struct ClientApiOptions {
   // one for its lifetime, so this bounds concurrent watch streams (plus the
   // unary requests being served at the same moment).
   int max_threads = 4096;
-  int thread_stack_bytes = 256 * 1024;  // small: many threads, shallow stacks
+  // Reserved, not resident: only touched pages cost memory. Generous enough
+  // for the deepest request the codec accepts under sanitizers.
+  int thread_stack_bytes = 1024 * 1024;
 };
 
 class ClientApi {
