@@ -263,15 +263,28 @@ const std::map<std::string, Handler>& Routes() {
   return routes;
 }
 
+bool IsWatchPath(const std::string& path) { return path == "/v3/watch" || path == "/v3beta/watch"; }
+
 class RequestHandler : public Poco::Net::HTTPRequestHandler {
  public:
-  RequestHandler(agent::Member* member, metrics::MetricsRegistry* metrics, size_t max_body)
-      : member_(member), metrics_(metrics), max_body_(max_body) {}
+  RequestHandler(agent::Member* member, metrics::MetricsRegistry* metrics, size_t max_body,
+                 WatchStreams* watch_streams)
+      : member_(member), metrics_(metrics), max_body_(max_body), watch_streams_(watch_streams) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
     auto started = std::chrono::steady_clock::now();
     std::string path = Poco::URI(request.getURI()).getPath();
+    if (IsWatchPath(path) && request.getMethod() == "POST") {
+      // A stream: its own handler, and no latency metric (it lasts as long
+      // as the client wants).
+      ServeWatch(request, response, *member_, max_body_, *watch_streams_);
+      metrics_
+          ->Counter("shadekv_http_requests_total", "HTTP requests by path and status",
+                    "path=\"" + path + "\",code=\"" + std::to_string(response.getStatus()) + "\"")
+          ->fetch_add(1);
+      return;
+    }
     std::string key;
     int http_status = 0;
     if (RouteKey(path, &key) && key == "lease/keepalive" && request.getMethod() == "POST") {
@@ -301,7 +314,8 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
   // Unknown paths share one label so a scanner cannot grow the registry.
   static std::string MetricPath(const std::string& path) {
     std::string method;
-    if (RouteKey(path, &method) || path == "/health" || path == "/version" || path == "/metrics") {
+    if (RouteKey(path, &method) || IsWatchPath(path) || path == "/health" || path == "/version" ||
+        path == "/metrics") {
       return path;
     }
     return "other";
@@ -390,21 +404,24 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
   agent::Member* member_;
   metrics::MetricsRegistry* metrics_;
   size_t max_body_;
+  WatchStreams* watch_streams_;
 };
 
 class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  HandlerFactory(agent::Member* member, metrics::MetricsRegistry* metrics, size_t max_body)
-      : member_(member), metrics_(metrics), max_body_(max_body) {}
+  HandlerFactory(agent::Member* member, metrics::MetricsRegistry* metrics, size_t max_body,
+                 WatchStreams* watch_streams)
+      : member_(member), metrics_(metrics), max_body_(max_body), watch_streams_(watch_streams) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new RequestHandler(member_, metrics_, max_body_);
+    return new RequestHandler(member_, metrics_, max_body_, watch_streams_);
   }
 
  private:
   agent::Member* member_;
   metrics::MetricsRegistry* metrics_;
   size_t max_body_;
+  WatchStreams* watch_streams_;
 };
 
 Result<Poco::Net::SocketAddress> ParseHttpUrl(const std::string& url) {
@@ -472,6 +489,10 @@ Result<std::unique_ptr<ClientApi>> ClientApi::Start(const ClientApiOptions& opti
                                                     agent::Member* member) {
   std::unique_ptr<ClientApi> api(new ClientApi());
   RegisterMemberGauges(member->metrics(), member);
+  RegisterWatchGauges(member->metrics(), member);
+  // Poco's default pool holds 16 threads; every watch stream keeps one.
+  api->pool_ =
+      std::make_unique<Poco::ThreadPool>(4, options.max_threads, 60, options.thread_stack_bytes);
   for (const std::string& url : options.listen_urls) {
     SHADEKV_ASSIGN_OR_RETURN(Poco::Net::SocketAddress address, ParseHttpUrl(url));
     try {
@@ -484,8 +505,9 @@ Result<std::unique_ptr<ClientApi>> ClientApi::Start(const ClientApiOptions& opti
       params->setKeepAliveTimeout(Poco::Timespan(120, 0));
       api->urls_.push_back("http://" + socket.address().toString());
       api->servers_.push_back(std::make_unique<Poco::Net::HTTPServer>(
-          new HandlerFactory(member, &member->metrics(), options.max_request_bytes), socket,
-          params));
+          new HandlerFactory(member, &member->metrics(), options.max_request_bytes,
+                             &api->watch_streams_),
+          *api->pool_, socket, params));
       api->servers_.back()->start();
     } catch (const Poco::Exception& e) {
       return Status::Unavailable("cannot listen for clients on " + url + ": " + e.displayText() +
@@ -496,7 +518,11 @@ Result<std::unique_ptr<ClientApi>> ClientApi::Start(const ClientApiOptions& opti
 }
 
 ClientApi::~ClientApi() {
+  // Watch streams first: their handlers use the member, which the caller
+  // destroys right after us.
+  watch_streams_.StopAll();
   for (auto& server : servers_) server->stopAll(true);
+  if (pool_ != nullptr) pool_->joinAll();
 }
 
 }  // namespace shadekv::api

@@ -7,12 +7,14 @@
 #pragma once
 
 #include <Poco/Net/HTTPServer.h>
+#include <Poco/ThreadPool.h>
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "agent/api/watch_handler.h"
 #include "agent/server/member.h"
 #include "shadekv/common/status.h"
 
@@ -21,7 +23,13 @@ namespace shadekv::api {
 struct ClientApiOptions {
   std::vector<std::string> listen_urls;  // http://host:port (port 0 picks one)
   size_t max_request_bytes = 1536 * 1024;
-  int max_threads = 64;  // Poco server threads per listener
+  // Server threads shared by all listeners. Each open watch stream holds
+  // one for its lifetime, so this bounds concurrent watch streams (plus the
+  // unary requests being served at the same moment).
+  int max_threads = 4096;
+  // Reserved, not resident: only touched pages cost memory. Generous enough
+  // for the deepest request the codec accepts under sanitizers.
+  int thread_stack_bytes = 1024 * 1024;
 };
 
 class ClientApi {
@@ -38,6 +46,9 @@ class ClientApi {
  private:
   ClientApi() = default;
 
+  // Destroyed after the servers that run on it.
+  std::unique_ptr<Poco::ThreadPool> pool_;
+  WatchStreams watch_streams_;
   std::vector<std::unique_ptr<Poco::Net::HTTPServer>> servers_;
   std::vector<std::string> urls_;
 };

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "agent/api/etcd_json.h"
+#include "agent/api/etcd_json_watch.h"
 #include "agent/api/go_base64.h"
 #include "agent/api/json_value.h"
 
@@ -386,6 +387,61 @@ Status ReadTxn(const JsonValue& o, TxnWalk walk, store::TxnRequest& t) {
   return ReadMessageList(failure, t.failure, read_op);
 }
 
+// ---- Watch (etcd_json_watch.h) ----
+
+const EnumType kWatchFilter{"etcdserverpb.WatchCreateRequest_FilterType", {"NOPUT", "NODELETE"}};
+
+Status ReadWatchCreate(const JsonValue& o, watch::WatchCreate& c) {
+  SHADEKV_RETURN_IF_ERROR(ReadBytes(FieldOf(o, "key", "key"), c.key));
+  SHADEKV_RETURN_IF_ERROR(ReadBytes(FieldOf(o, "range_end", "rangeEnd"), c.range_end));
+  SHADEKV_RETURN_IF_ERROR(
+      ReadInt64(FieldOf(o, "start_revision", "startRevision"), c.start_revision));
+  SHADEKV_RETURN_IF_ERROR(
+      ReadBool(FieldOf(o, "progress_notify", "progressNotify"), c.progress_notify));
+  const std::vector<JsonValue>* filters;
+  SHADEKV_RETURN_IF_ERROR(AsList(FieldOf(o, "filters", "filters"), &filters));
+  for (const JsonValue& f : *filters) {
+    int filter = 0;  // null reads as the zero value, NOPUT
+    SHADEKV_RETURN_IF_ERROR(ReadEnum(&f, kWatchFilter, filter));
+    if (filter == 0) c.no_put = true;
+    if (filter == 1) c.no_delete = true;
+  }
+  SHADEKV_RETURN_IF_ERROR(ReadBool(FieldOf(o, "prev_kv", "prevKv"), c.prev_kv));
+  SHADEKV_RETURN_IF_ERROR(ReadInt64(FieldOf(o, "watch_id", "watchId"), c.watch_id));
+  return ReadBool(FieldOf(o, "fragment", "fragment"), c.fragment);
+}
+
+// The request_union oneof: every member is decoded (errors count), the
+// first present one is taken.
+Status ReadWatchRequest(const JsonValue& o, WatchRequest& r) {
+  const JsonValue* m;
+  if (const JsonValue* v = FieldOf(o, "create_request", "createRequest")) {
+    SHADEKV_RETURN_IF_ERROR(AsMessage(*v, &m));
+    if (m != nullptr) {
+      SHADEKV_RETURN_IF_ERROR(ReadWatchCreate(*m, r.create));
+      r.kind = WatchRequest::Kind::kCreate;
+    }
+  }
+  if (const JsonValue* v = FieldOf(o, "cancel_request", "cancelRequest")) {
+    SHADEKV_RETURN_IF_ERROR(AsMessage(*v, &m));
+    if (m != nullptr) {
+      int64_t id = 0;
+      SHADEKV_RETURN_IF_ERROR(ReadInt64(FieldOf(*m, "watch_id", "watchId"), id));
+      if (r.kind == WatchRequest::Kind::kNone) {
+        r.kind = WatchRequest::Kind::kCancel;
+        r.cancel_watch_id = id;
+      }
+    }
+  }
+  if (const JsonValue* v = FieldOf(o, "progress_request", "progressRequest")) {
+    SHADEKV_RETURN_IF_ERROR(AsMessage(*v, &m));
+    if (m != nullptr && r.kind == WatchRequest::Kind::kNone) {
+      r.kind = WatchRequest::Kind::kProgress;
+    }
+  }
+  return Status::Ok();
+}
+
 // The gateway's body handling: json.Decoder (first value only, EOF = empty
 // request) and then jsonpb into a message.
 template <typename T, typename Reader>
@@ -433,6 +489,10 @@ Result<store::CompactionRequest> ParseCompactionRequest(std::string_view body) {
         SHADEKV_RETURN_IF_ERROR(ReadInt64(FieldOf(o, "revision", "revision"), r.revision));
         return ReadBool(FieldOf(o, "physical", "physical"), r.physical);
       });
+}
+
+Result<WatchRequest> ParseWatchRequest(std::string_view value) {
+  return ParseBody<WatchRequest>(value, ReadWatchRequest);
 }
 
 Result<StatusRequest> ParseStatusRequest(std::string_view body) {

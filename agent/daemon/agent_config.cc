@@ -2,8 +2,10 @@
 #include "agent/daemon/agent_config.h"
 
 #include <algorithm>
+#include <cctype>
 #include <charconv>
 #include <fstream>
+#include <optional>
 #include <set>
 
 namespace shadekv::agent {
@@ -38,6 +40,43 @@ Result<int64_t> ParseWhole(const std::string& flag, const std::string& value, in
     return Status::InvalidArgument("--" + flag + " '" + value + "': expected " + what);
   }
   return n;
+}
+
+// A Go time.Duration ("1m30s", "200ms", "1.5s"), in whole milliseconds.
+// nullopt when it is not one or is not positive.
+std::optional<std::chrono::milliseconds> ParseGoDuration(const std::string& text) {
+  static const std::pair<const char*, double> kUnits[] = {
+      {"ns", 1e-6}, {"us", 1e-3}, {"ms", 1}, {"s", 1e3}, {"m", 60e3}, {"h", 3600e3}};
+  double total = 0;
+  size_t i = 0;
+  if (text.empty()) return std::nullopt;
+  while (i < text.size()) {
+    size_t start = i;
+    while (i < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) {
+      ++i;
+    }
+    if (i == start) return std::nullopt;
+    double number = 0;
+    try {
+      number = std::stod(text.substr(start, i - start));
+    } catch (const std::exception&) {
+      return std::nullopt;
+    }
+    size_t unit_start = i;
+    while (i < text.size() && std::isalpha(static_cast<unsigned char>(text[i]))) ++i;
+    std::string unit = text.substr(unit_start, i - unit_start);
+    bool known = false;
+    for (const auto& [name, ms] : kUnits) {
+      if (unit == name) {
+        total += number * ms;
+        known = true;
+      }
+    }
+    if (!known) return std::nullopt;
+  }
+  if (total < 1 || total > 1e12) return std::nullopt;
+  return std::chrono::milliseconds(static_cast<int64_t>(total));
 }
 
 // A client URL is http(s)://host:port; a peer URL is a ZeroMQ tcp:// endpoint.
@@ -78,6 +117,7 @@ const std::vector<std::string>& AgentFlagNames() {
       "lease-checkpoint-interval",
       "quota-backend-bytes",
       "max-request-bytes",
+      "experimental-watch-progress-notify-interval",
       "log-level",
       "config-file",
   };
@@ -225,6 +265,14 @@ Result<AgentConfig> BuildAgentConfig(const std::map<std::string, std::string>& f
   if (const std::string* v = get("max-request-bytes")) {
     SHADEKV_ASSIGN_OR_RETURN(c.max_request_bytes,
                              ParseWhole("max-request-bytes", *v, 1, "a positive number of bytes"));
+  }
+  if (const std::string* v = get("experimental-watch-progress-notify-interval")) {
+    std::optional<std::chrono::milliseconds> d = ParseGoDuration(*v);
+    if (!d) {
+      return Status::InvalidArgument("--experimental-watch-progress-notify-interval '" + *v +
+                                     "': expected a positive duration like 10m or 200ms");
+    }
+    c.watch_progress_notify_interval = *d;
   }
   if (const std::string* v = get("log-level")) {
     if (*v != "debug" && *v != "info" && *v != "warn" && *v != "error") {

@@ -40,6 +40,8 @@ struct AgentConfig {
   std::chrono::milliseconds lease_checkpoint_interval{std::chrono::minutes(5)};
   int64_t quota_backend_bytes = 2LL << 30;
   int64_t max_request_bytes = 1536 * 1024;
+  // --experimental-watch-progress-notify-interval, a Go duration ("10m", "200ms").
+  std::chrono::milliseconds watch_progress_notify_interval{10 * 60 * 1000};
   std::string log_level = "info";  // debug | info | warn | error
 };
 

@@ -47,6 +47,8 @@ in ./default.shadekv. Every flag can also be set in --config-file as
   --lease-checkpoint-interval MS     lease remaining-TTL checkpoints (300000; 0: off)
   --quota-backend-bytes N            store size quota (2 GiB)
   --max-request-bytes N              largest client request (1572864)
+  --experimental-watch-progress-notify-interval D
+                                     progress notifications to progress_notify watchers (10m)
   --log-level LEVEL                  debug, info (default), warn, error
   --config-file FILE                 read flags from FILE; the command line wins
   --help, --version
@@ -153,6 +155,7 @@ int main(int argc, char** argv) {
   options.lease_checkpoint_interval = config->lease_checkpoint_interval;
   options.snapshot_count = config->snapshot_count;
   options.max_request_bytes = static_cast<uint64_t>(config->max_request_bytes);
+  options.watch_progress_notify_interval = config->watch_progress_notify_interval;
 
   Result<std::unique_ptr<shadekv::agent::Member>> member = shadekv::agent::Member::Start(options);
   if (!member.ok()) return Fail(member.status());

@@ -197,7 +197,9 @@ Status KvStateMachine::RestoreSnapshot(const raft::Snapshot& snapshot) {
                             std::to_string(store_->AppliedIndex()) + " but its metadata says " +
                             std::to_string(snapshot.meta.index));
   }
+  const int64_t revision = store_->CurrentRevision();
   lock.unlock();
+  if (restore_listener_) restore_listener_(revision);
   WakeCompactor();
   return Status::Ok();
 }

@@ -46,6 +46,12 @@ class KvStateMachine : public StateMachine {
   // Must be set before the driver starts.
   void SetEventListener(EventListener listener) { listener_ = std::move(listener); }
 
+  // Called on the driver thread after a snapshot replaced the store, with
+  // the new store's revision: the event listener heard nothing of the
+  // revisions the snapshot brought (the watch hub catches up on them).
+  using RestoreListener = std::function<void(int64_t revision)>;
+  void SetRestoreListener(RestoreListener listener) { restore_listener_ = std::move(listener); }
+
   // ---- StateMachine (driver thread) ----
   uint64_t AppliedIndex() const override;
   Result<AppliedEntry> Apply(uint64_t index, std::string_view payload) override;
@@ -84,6 +90,7 @@ class KvStateMachine : public StateMachine {
   const std::string dir_;
   EventListener listener_;
   Lessor lessor_;
+  RestoreListener restore_listener_;
 
   // The store; replaced only under an exclusive lock (snapshot install).
   mutable std::shared_mutex store_mu_;

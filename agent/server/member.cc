@@ -47,6 +47,7 @@ Result<std::unique_ptr<Member>> Member::Start(const MemberOptions& options) {
   lease_options.checkpoint_interval_ms = options.lease_checkpoint_interval.count();
   SHADEKV_ASSIGN_OR_RETURN(member->state_machine_,
                            KvStateMachine::Open(options.data_dir + "/kv", lease_options));
+  member->StartWatchHub();
 
   Result<raft::InitialState> initial = member->log_->LoadInitialState();
   SHADEKV_RETURN_IF_ERROR(initial.status());
@@ -85,6 +86,17 @@ Result<std::unique_ptr<Member>> Member::Start(const MemberOptions& options) {
   member->publisher_ = std::thread([raw = member.get()] { raw->PublishAttributes(); });
   member->lease_timer_ = std::thread([raw = member.get()] { raw->RunLeaseTimer(); });
   return member;
+}
+
+void Member::StartWatchHub() {
+  watch_history_ = std::make_unique<watch::HistoryOf<KvStateMachine>>(state_machine_.get());
+  watch::WatchHubOptions options;
+  options.progress_notify_interval = options_.watch_progress_notify_interval;
+  watch_hub_ = std::make_unique<watch::WatchHub>(watch_history_.get(), options);
+  watch::WatchHub* hub = watch_hub_.get();
+  state_machine_->SetEventListener(
+      [hub](const store::ChangeEvent& event, const RaftEntry&) { hub->Notify(event); });
+  state_machine_->SetRestoreListener([hub](int64_t revision) { hub->OnRevisionJump(revision); });
 }
 
 void Member::PublishAttributes() {

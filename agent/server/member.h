@@ -29,6 +29,7 @@
 #include "agent/server/kv_state_machine.h"
 #include "agent/server/member_directory.h"
 #include "agent/server/raft_driver.h"
+#include "agent/watch/watch_hub.h"
 #include "shadekv/common/status.h"
 #include "shadekv/store/kv_types.h"
 #include "shadekv/store/raft_log_store.h"
@@ -60,6 +61,9 @@ struct MemberOptions {
   // leaves checkpointing off by default, shadekv turns it on).
   std::chrono::milliseconds lease_tick{500};
   std::chrono::milliseconds lease_checkpoint_interval{std::chrono::minutes(5)};
+  // Watch: progress notifications for progress_notify watchers (etcd's
+  // --experimental-watch-progress-notify-interval, default 10 minutes).
+  std::chrono::milliseconds watch_progress_notify_interval{10 * 60 * 1000};
 };
 
 struct LeaseGrantResult {
@@ -162,6 +166,10 @@ class Member {
   // metrics recorded by the API. Rendered by GET /metrics.
   metrics::MetricsRegistry& metrics() { return metrics_; }
 
+  // The watch hub fed by this member's apply loop. Streams opened on it
+  // must be closed before the member is destroyed.
+  watch::WatchHub& watch_hub() { return *watch_hub_; }
+
  private:
   Member() = default;
   Result<store::ApplyResult> ProposeAndWait(EntryOp op, const RequestOrigin& origin);
@@ -176,6 +184,7 @@ class Member {
   // Proposes every op at once and waits for all (up to `timeout`).
   std::vector<Result<store::ApplyResult>> ProposeAll(std::vector<EntryOp> ops,
                                                      std::chrono::milliseconds timeout);
+  void StartWatchHub();
   shadekv::Status Bootstrap();
   shadekv::Status LoadOrCreateIdentity();
 
@@ -186,6 +195,9 @@ class Member {
   metrics::MetricsRegistry metrics_;  // outlives the driver, which records into it
   std::unique_ptr<store::RaftLogStore> log_;
   std::unique_ptr<KvStateMachine> state_machine_;
+  // Declared before the driver, which feeds it, so it outlives the driver.
+  std::unique_ptr<watch::WatchHistory> watch_history_;
+  std::unique_ptr<watch::WatchHub> watch_hub_;
   std::unique_ptr<RaftDriver> driver_;
 
   // Publishes this member's attributes once after start (see PublishAttributes).

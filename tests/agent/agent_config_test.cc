@@ -79,8 +79,25 @@ TEST(AgentConfigTest, RejectsBadValuesNamingFlagAndFix) {
             "a=tcp://10.0.0.1:2380,b=tcp://10.0.0.2:2380)");
   EXPECT_EQ(message({{"snapshot-count", "0"}}),
             "--snapshot-count '0': expected a positive number of entries");
+  EXPECT_EQ(message({{"experimental-watch-progress-notify-interval", "10"}}),
+            "--experimental-watch-progress-notify-interval '10': expected a positive duration "
+            "like 10m or 200ms");
+  EXPECT_EQ(message({{"experimental-watch-progress-notify-interval", "0s"}}),
+            "--experimental-watch-progress-notify-interval '0s': expected a positive duration "
+            "like 10m or 200ms");
   EXPECT_EQ(message({{"log-level", "loud"}}),
             "--log-level 'loud': expected debug, info, warn or error");
+}
+
+TEST(AgentConfigTest, WatchProgressNotifyIntervalTakesGoDurations) {
+  EXPECT_EQ(BuildAgentConfig({})->watch_progress_notify_interval, std::chrono::minutes(10));
+  for (auto [text, ms] : std::vector<std::pair<std::string, int64_t>>{
+           {"200ms", 200}, {"10m", 600000}, {"1m30s", 90000}, {"1.5s", 1500}, {"2h", 7200000}}) {
+    Result<AgentConfig> c =
+        BuildAgentConfig({{"experimental-watch-progress-notify-interval", text}});
+    ASSERT_TRUE(c.ok()) << text;
+    EXPECT_EQ(c->watch_progress_notify_interval.count(), ms) << text;
+  }
 }
 
 TEST(AgentConfigTest, InitialClusterRejectsSharedUrls) {

@@ -70,11 +70,9 @@ struct Contender {
 class LockSafetyTest : public ::testing::TestWithParam<ServerKind> {
  protected:
   void SetUp() override {
-    if (GetParam() == ServerKind::kShadekv) {
-      // Enabled when the server implements watch/leases (issue 5 merge).
-      GTEST_SKIP() << "shadekv does not serve /v3/watch and /v3/lease yet (issue 5 merge)";
-    }
-    auto server = EtcdProcess::Start("locksafety", milliseconds(30000));
+    auto server = GetParam() == ServerKind::kShadekv
+                      ? EtcdProcess::StartShadekv(SHADEKV_PATH, "locksafety", milliseconds(30000))
+                      : EtcdProcess::Start("locksafety", milliseconds(30000));
     ASSERT_TRUE(server.ok()) << server.status().message();
     server_ = std::move(server).value();
     dir_ = (std::filesystem::temp_directory_path() /

@@ -94,10 +94,6 @@ class ServerTest {
 class RecipesE2eTest : public ::testing::TestWithParam<ServerKind>, public ServerTest {
  protected:
   void SetUp() override {
-    if (GetParam() == ServerKind::kShadekv) {
-      // Enabled when the server implements watch/leases (issue 5 merge).
-      GTEST_SKIP() << "shadekv does not serve /v3/watch and /v3/lease yet (issue 5 merge)";
-    }
     auto server = StartServer(GetParam());
     ASSERT_TRUE(server.ok()) << server.status().message();
     server_ = std::move(server).value();

@@ -1,0 +1,51 @@
+// Serves one POST /v3/watch stream (etcd's gateway behaviour): reads watch
+// requests from the body as they arrive, writes newline-delimited responses
+// with chunked encoding, and ends when the client goes away or the server
+// stops.
+//
+// Threads: the calling server thread writes responses and does the stream's
+// catch-up reads; while the request body is still open, a second thread
+// reads requests from it. Both are gone when ServeWatch returns.
+#pragma once
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/StreamSocket.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstddef>
+#include <map>
+#include <mutex>
+
+#include "agent/metrics/metrics.h"
+#include "agent/server/member.h"
+
+namespace shadekv::api {
+
+// The open watch streams of one ClientApi, so that stopping the API can end
+// them before the member (and its hub) goes away.
+class WatchStreams {
+ public:
+  // Ends every open stream (also one whose writer is blocked on a client
+  // that stopped reading: its socket is shut down) and waits, bounded,
+  // until their handlers left.
+  void StopAll();
+
+ private:
+  friend class WatchStreamRegistration;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::map<watch::WatchStream*, Poco::Net::StreamSocket> open_;  // guarded by mu_
+  bool stopping_ = false;                                        // guarded by mu_
+};
+
+// Handles the request to the end of the stream. `max_request_bytes` bounds
+// one request value and sets the fragment size.
+void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+                agent::Member& member, size_t max_request_bytes, WatchStreams& streams);
+
+// /metrics gauges: open streams, watchers, slow (unsynced) watchers, events sent.
+void RegisterWatchGauges(metrics::MetricsRegistry& metrics, agent::Member* member);
+
+}  // namespace shadekv::api
