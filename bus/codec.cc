@@ -160,8 +160,7 @@ store::KeyChange ReadChange(MsgpackReader& r, const msgpack::object& o, const st
   int64_t type = r.Int(f[0], path + ".type");
   if (!r.failed() && type != static_cast<int64_t>(store::KeyChange::Type::kPut) &&
       type != static_cast<int64_t>(store::KeyChange::Type::kDelete)) {
-    r.Fail(path + ".type", "unknown change type " + std::to_string(type) +
-                               " (0 PUT, 1 DELETE)");
+    r.Fail(path + ".type", "unknown change type " + std::to_string(type) + " (0 PUT, 1 DELETE)");
   }
   change.type = static_cast<store::KeyChange::Type>(type);
   change.kv = ReadKv(r, f[1], path + ".kv");

@@ -81,6 +81,7 @@ Decisions Sequencer::OnLiveEvent(size_t publisher, SequencedEvent event, int64_t
       buffer_.emplace(event.revision, std::move(event.body));
     } else {
       ++counters_.buffer_overflows;
+      if (event.revision > highest_overflowed_) highest_overflowed_ = event.revision;
     }
     if (!catchup_.has_value()) want_catchup_ = true;  // a hole before this revision
   }
@@ -100,7 +101,8 @@ Decisions Sequencer::OnHeartbeat(size_t publisher, const Heartbeat& heartbeat, i
   // Only the active publisher's word counts as a gap: its events and its
   // heartbeats share one PUB socket, so everything up to latest_revision was
   // sent before this heartbeat. Another member may simply be ahead of it.
-  if (publisher == active_ && !catchup_.has_value() && heartbeat.latest_revision > applied_) {
+  if (publisher == active_ && !catchup_.has_value() &&
+      (heartbeat.latest_revision > applied_ || !buffer_.empty())) {
     want_catchup_ = true;
   }
   MaybeStartCatchup(now_ms, out);
@@ -128,8 +130,8 @@ void Sequencer::AbandonCatchup(int64_t now_ms) {
   catchup_not_before_ms_ = now_ms + config_.catchup_retry_ms;
 }
 
-Decisions Sequencer::OnCatchupEvents(uint64_t tag, uint64_t seq,
-                                     std::vector<SequencedEvent> events, int64_t now_ms) {
+Decisions Sequencer::OnCatchupEvents(uint64_t tag, uint64_t seq, std::vector<SequencedEvent> events,
+                                     int64_t now_ms) {
   Decisions out;
   if (AcceptReply(tag, seq, now_ms)) {
     if (catchup_->in_snapshot) {
@@ -220,7 +222,7 @@ Decisions Sequencer::OnCatchupEnd(const CatchupEnd& end, int64_t now_ms) {
       DrainBuffer(out);
       // A publisher may end a stream early; and what was dropped from the
       // buffer still has to come from somewhere.
-      want_catchup_ = !buffer_.empty() || ActiveIsAhead();
+      want_catchup_ = !buffer_.empty() || ActiveIsAhead() || highest_overflowed_ > applied_;
     }
   }
   MaybeStartCatchup(now_ms, out);
@@ -248,13 +250,10 @@ Decisions Sequencer::Tick(int64_t now_ms) {
 }
 
 int64_t Sequencer::HeartbeatTimeout(const PublisherState& p) const {
-  return p.interval_ms > 0 ? 3 * static_cast<int64_t>(p.interval_ms)
-                           : config_.heartbeat_timeout_ms;
+  return p.interval_ms > 0 ? 3 * static_cast<int64_t>(p.interval_ms) : config_.heartbeat_timeout_ms;
 }
 
-bool Sequencer::ActiveIsAhead() const {
-  return publishers_[active_].latest_revision > applied_;
-}
+bool Sequencer::ActiveIsAhead() const { return publishers_[active_].latest_revision > applied_; }
 
 void Sequencer::MaybeFailOver(int64_t now_ms, Decisions& out) {
   const PublisherState& current = publishers_[active_];

@@ -36,8 +36,8 @@ std::string ToHex(std::string_view bytes) {
   return out;
 }
 
-store::KeyValue Kv(std::string key, std::string value, int64_t create, int64_t mod,
-                   int64_t version, int64_t lease = 0) {
+store::KeyValue Kv(std::string key, std::string value, int64_t create, int64_t mod, int64_t version,
+                   int64_t lease = 0) {
   return store::KeyValue{std::move(key), std::move(value), create, mod, version, lease};
 }
 
@@ -71,9 +71,7 @@ const char* kGoldenEventHex =
     "  93 00 96 c40161 c40131 05 05 01 00 c0"
     "  93 01 96 c40162 c400 00 05 00 00 96 c40162 c40178 03 04 02 00";
 
-Heartbeat GoldenHeartbeat() {
-  return Heartbeat{1, 0x1234, 42, 10, "tcp://127.0.0.1:2391", 1000};
-}
+Heartbeat GoldenHeartbeat() { return Heartbeat{1, 0x1234, 42, 10, "tcp://127.0.0.1:2391", 1000}; }
 const char* kGoldenHeartbeatHex =
     "98 01 02 01 cd1234 2a 0a b4 7463703a2f2f3132372e302e302e313a32333931 cd03e8";
 
@@ -278,8 +276,7 @@ TEST(BusCodecTest, EnforcesSizeLimits) {
   limits.max_body_bytes = 16;
   std::string golden = FromHex(kGoldenEventHex);
   ExpectInvalid(DecodeEvent(golden, limits).status(),
-                "bus EVENT: " + std::to_string(golden.size()) +
-                    " bytes exceeds the limit of 16");
+                "bus EVENT: " + std::to_string(golden.size()) + " bytes exceeds the limit of 16");
   limits = CodecLimits{};
   limits.max_list_items = 1;
   EXPECT_EQ(DecodeEvent(golden, limits).status().code(), StatusCode::kInvalidArgument);

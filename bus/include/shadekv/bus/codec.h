@@ -40,8 +40,7 @@ std::string EncodeErrorReply(const ErrorReply& error);
 
 Result<ChangeEvent> DecodeEvent(std::string_view body, const CodecLimits& limits = {});
 Result<Heartbeat> DecodeHeartbeat(std::string_view body, const CodecLimits& limits = {});
-Result<CatchupRequest> DecodeCatchupRequest(std::string_view body,
-                                            const CodecLimits& limits = {});
+Result<CatchupRequest> DecodeCatchupRequest(std::string_view body, const CodecLimits& limits = {});
 Result<CatchupEvents> DecodeCatchupEvents(std::string_view body, const CodecLimits& limits = {});
 Result<SnapshotBegin> DecodeSnapshotBegin(std::string_view body, const CodecLimits& limits = {});
 Result<SnapshotChunk> DecodeSnapshotChunk(std::string_view body, const CodecLimits& limits = {});

@@ -40,12 +40,12 @@ inline constexpr char kHeartbeatTopic[] = "H";
 
 // One committed store revision and who caused it (PROTOCOL.md: EVENT).
 struct ChangeEvent {
-  int64_t revision = 0;        // >= 1
-  int64_t leader_time_ms = 0;  // leader's Unix time at proposal, milliseconds
-  uint64_t member_id = 0;      // member that received the client request
-  uint64_t request_id = 0;     // unique per receiving member
-  std::string user;            // authenticated user, "" when none
-  std::string client_address;  // "ip:port", "" when unknown
+  int64_t revision = 0;                   // >= 1
+  int64_t leader_time_ms = 0;             // leader's Unix time at proposal, milliseconds
+  uint64_t member_id = 0;                 // member that received the client request
+  uint64_t request_id = 0;                // unique per receiving member
+  std::string user;                       // authenticated user, "" when none
+  std::string client_address;             // "ip:port", "" when unknown
   std::vector<store::KeyChange> changes;  // sub-revision order
 
   // Field by field (store::KeyChange has no operator== of its own).

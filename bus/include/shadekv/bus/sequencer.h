@@ -31,8 +31,8 @@
 namespace shadekv::bus {
 
 struct SequencerConfig {
-  size_t publisher_count = 1;      // publishers are named by index 0..count-1
-  int64_t applied_revision = 0;    // persisted by the consumer; 0 for a new one
+  size_t publisher_count = 1;    // publishers are named by index 0..count-1
+  int64_t applied_revision = 0;  // persisted by the consumer; 0 for a new one
   size_t max_buffered_events = 10000;
   uint64_t max_snapshot_bytes = 1ull << 32;
   // Used until a heartbeat tells the interval; afterwards 3 x interval_ms.
@@ -72,12 +72,12 @@ struct Decisions {
 
 struct SequencerCounters {
   uint64_t delivered = 0;
-  uint64_t duplicates = 0;         // revisions <= applied, dropped
-  uint64_t buffer_overflows = 0;   // live events dropped because the buffer was full
-  uint64_t stale_replies = 0;      // catch-up replies for an abandoned request
+  uint64_t duplicates = 0;        // revisions <= applied, dropped
+  uint64_t buffer_overflows = 0;  // live events dropped because the buffer was full
+  uint64_t stale_replies = 0;     // catch-up replies for an abandoned request
   uint64_t catchups_started = 0;
   uint64_t catchups_completed = 0;
-  uint64_t catchups_failed = 0;    // error, seq gap, timeout, skipped revision, bad snapshot
+  uint64_t catchups_failed = 0;  // error, seq gap, timeout, skipped revision, bad snapshot
   uint64_t snapshots_installed = 0;
   uint64_t failovers = 0;
 };
@@ -154,7 +154,10 @@ class Sequencer {
   std::vector<PublisherState> publishers_;
   size_t active_ = 0;
   std::map<int64_t, std::string> buffer_;  // live events > applied+1, by revision
-  bool want_catchup_ = true;               // subscribe first, then catch up
+  int64_t highest_overflowed_ = 0;         // a catch-up must bring at least this far
+  // Set by a gap (a hole before a buffered event, or the active publisher's
+  // heartbeat ahead of applied_); the first heartbeat decides at start.
+  bool want_catchup_ = false;
   int64_t catchup_not_before_ms_ = 0;
   std::optional<CatchupState> catchup_;
   uint64_t next_tag_ = 1;  // 0 is reserved for "request could not be decoded"
