@@ -30,7 +30,7 @@
 // (leases), 32-63 (auth) and 65-79 (membership) are reserved for later ops.
 #include "agent/server/entry_codec.h"
 
-#include "agent/codec/msgpack_reader.h"
+#include "shadekv/codec/msgpack_reader.h"
 
 #include <msgpack.hpp>
 
@@ -43,6 +43,9 @@
 
 namespace shadekv::agent {
 namespace {
+
+using codec::MsgpackReader;
+using codec::UnpackExactlyOne;
 
 using Packer = msgpack::packer<msgpack::sbuffer>;
 using store::CompactionRequest;

@@ -13,10 +13,13 @@
 
 #include <msgpack.hpp>
 
-#include "agent/codec/msgpack_reader.h"
+#include "shadekv/codec/msgpack_reader.h"
 
 namespace shadekv::agent {
 namespace {
+
+using codec::MsgpackReader;
+using codec::UnpackExactlyOne;
 
 using Packer = msgpack::packer<msgpack::sbuffer>;
 

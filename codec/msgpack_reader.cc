@@ -1,9 +1,9 @@
 // Type-checked MessagePack reading with field paths in every error.
-#include "agent/codec/msgpack_reader.h"
+#include "shadekv/codec/msgpack_reader.h"
 
 #include <exception>
 
-namespace shadekv::agent {
+namespace shadekv::codec {
 
 const char* MsgpackTypeName(msgpack::type::object_type type) {
   switch (type) {
@@ -146,4 +146,4 @@ std::string MsgpackReader::Str(const msgpack::object& o, const std::string& path
   return std::string(o.via.str.ptr, o.via.str.size);
 }
 
-}  // namespace shadekv::agent
+}  // namespace shadekv::codec

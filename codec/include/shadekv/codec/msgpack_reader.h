@@ -1,5 +1,5 @@
 // Strict reading of decoded MessagePack trees, shared by the agent's codecs
-// (peer frames, Raft entries).
+// (peer frames, Raft entries) and the bus (change events, heartbeats, catch-up).
 //
 // Every getter checks the type it expects; the first problem wins and is kept
 // as a kInvalidArgument naming the codec and the field path
@@ -18,7 +18,7 @@
 
 #include "shadekv/common/status.h"
 
-namespace shadekv::agent {
+namespace shadekv::codec {
 
 // "uint", "bin", "array", ... for error messages.
 const char* MsgpackTypeName(msgpack::type::object_type type);
@@ -76,4 +76,4 @@ class MsgpackReader {
   Status error_;
 };
 
-}  // namespace shadekv::agent
+}  // namespace shadekv::codec
