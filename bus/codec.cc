@@ -5,6 +5,7 @@
 // as a field-count mismatch.
 #include "shadekv/bus/codec.h"
 
+#include <Poco/Checksum.h>
 #include <msgpack.hpp>
 
 #include <algorithm>
@@ -405,7 +406,7 @@ std::string EncodeSnapshotEnd(const SnapshotEnd& end) {
   BodyWriter w(MessageKind::kSnapshotEnd, 3);
   w.pk().pack_uint64(end.tag);
   w.pk().pack_uint64(end.seq);
-  w.pk().pack_uint64(end.crc32c);
+  w.pk().pack_uint64(end.crc32);
   return w.Done();
 }
 
@@ -417,11 +418,11 @@ Result<SnapshotEnd> DecodeSnapshotEnd(std::string_view body, const CodecLimits& 
   SnapshotEnd end;
   end.tag = r.Uint(f[0], "tag");
   end.seq = r.Uint(f[1], "seq");
-  uint64_t crc = r.Uint(f[2], "crc32c");
+  uint64_t crc = r.Uint(f[2], "crc32");
   if (!r.failed() && crc > std::numeric_limits<uint32_t>::max()) {
-    r.Fail("crc32c", std::to_string(crc) + " does not fit in 32 bits");
+    r.Fail("crc32", std::to_string(crc) + " does not fit in 32 bits");
   }
-  end.crc32c = static_cast<uint32_t>(crc);
+  end.crc32 = static_cast<uint32_t>(crc);
   return Finish(r, std::move(end));
 }
 
@@ -469,6 +470,12 @@ Result<MessageKind> PeekKind(std::string_view body, const CodecLimits& limits) {
   const std::string what = "bus message";
   SHADEKV_ASSIGN_OR_RETURN(msgpack::object_handle handle, Unpack(body, what, limits));
   return ReadHeader(handle.get(), what);
+}
+
+uint32_t SnapshotChecksum(std::string_view data) {
+  Poco::Checksum crc(Poco::Checksum::TYPE_CRC32);
+  crc.update(data.data(), static_cast<unsigned>(data.size()));
+  return crc.checksum();
 }
 
 }  // namespace shadekv::bus

@@ -7,7 +7,7 @@
 #include <cstdlib>
 #include <utility>
 
-#include "shadekv/bus/crc32c.h"
+#include "shadekv/bus/codec.h"
 
 namespace shadekv::bus {
 
@@ -188,7 +188,7 @@ Decisions Sequencer::OnSnapshotEnd(const SnapshotEnd& end, int64_t now_ms) {
   Decisions out;
   if (AcceptReply(end.tag, end.seq, now_ms)) {
     if (!catchup_->in_snapshot || catchup_->snapshot_data.size() != catchup_->snapshot_total ||
-        Crc32c(catchup_->snapshot_data) != end.crc32c) {
+        SnapshotChecksum(catchup_->snapshot_data) != end.crc32) {
       AbandonCatchup(now_ms);
     } else {
       catchup_->in_snapshot = false;

@@ -263,9 +263,9 @@ TEST(BusCodecTest, RejectsOutOfRangeValues) {
                 "bus EVENT: revision: 0 is below the minimum of 1");
   ExpectInvalid(DecodeCatchupRequest(EncodeCatchupRequest({1, 1, 0, 1})).status(),
                 "bus CATCHUP_REQUEST: max_events: 0 is below the minimum of 1");
-  // crc32c wider than 32 bits: 96 01 07 tag seq uint64
+  // crc32 wider than 32 bits: 96 01 07 tag seq uint64
   ExpectInvalid(DecodeSnapshotEnd(FromHex("95 01 07 01 02 cf0000000100000000")).status(),
-                "bus SNAPSHOT_END: crc32c: 4294967296 does not fit in 32 bits");
+                "bus SNAPSHOT_END: crc32: 4294967296 does not fit in 32 bits");
   // uint64 above int64 for an int field (revision).
   ExpectInvalid(DecodeCatchupEnd(FromHex("95 01 08 01 02 cf8000000000000000")).status(),
                 "bus CATCHUP_END: last_revision: 9223372036854775808 is out of int64 range");

@@ -4,6 +4,7 @@
 // messages, dying publishers, lost catch-up replies and compaction, checked
 // against the reference "delivered = applied+1, applied+2, ... exactly".
 #include "shadekv/bus/sequencer.h"
+#include "shadekv/bus/codec.h"
 
 #include <gtest/gtest.h>
 
@@ -13,8 +14,6 @@
 #include <random>
 #include <string>
 #include <vector>
-
-#include "shadekv/bus/crc32c.h"
 
 namespace shadekv::bus {
 namespace {
@@ -176,7 +175,7 @@ TEST(SequencerTest, SnapshotCatchupResetsTheAppliedRevision) {
   c.Apply(s.OnSnapshotBegin({tag, 0, 48, data.size()}, 1));
   c.Apply(s.OnSnapshotChunk({tag, 1, data.substr(0, 4)}, 1));
   c.Apply(s.OnSnapshotChunk({tag, 2, data.substr(4)}, 1));
-  c.Apply(s.OnSnapshotEnd({tag, 3, Crc32c(data)}, 1));
+  c.Apply(s.OnSnapshotEnd({tag, 3, SnapshotChecksum(data)}, 1));
   EXPECT_EQ(c.snapshots, 1);
   EXPECT_EQ(c.applied, 49);  // snapshot 48, then the buffered 49
   c.Apply(s.OnCatchupEvents(tag, 4, {Ev(49), Ev(50)}, 2));
@@ -193,7 +192,7 @@ TEST(SequencerTest, RejectsASnapshotWithABadChecksumOrSize) {
   std::string data = SnapshotData(9);
   c.Apply(s.OnSnapshotBegin({tag, 0, 9, data.size()}, 1));
   c.Apply(s.OnSnapshotChunk({tag, 1, data}, 1));
-  c.Apply(s.OnSnapshotEnd({tag, 2, Crc32c(data) ^ 1}, 1));
+  c.Apply(s.OnSnapshotEnd({tag, 2, SnapshotChecksum(data) ^ 1}, 1));
   EXPECT_EQ(c.snapshots, 0);
   EXPECT_EQ(s.applied_revision(), 0);
   EXPECT_EQ(s.counters().catchups_failed, 1u);
@@ -385,7 +384,7 @@ class Simulation {
         });
       }
       seq += 1 + (data.size() + 3) / 4;
-      uint32_t crc = Crc32c(data);
+      uint32_t crc = SnapshotChecksum(data);
       uint64_t q = seq++;
       stream_.push_back([=](Sequencer& s, int64_t now) {
         return s.OnSnapshotEnd({tag, q, crc}, now);

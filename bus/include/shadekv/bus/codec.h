@@ -28,6 +28,10 @@ struct CodecLimits {
   size_t max_string_bytes = 64u << 10;  // user, address, endpoint, message
 };
 
+// The checksum SNAPSHOT_END carries: CRC-32 (zlib's, via Poco::Checksum) of
+// the concatenated snapshot chunk data.
+uint32_t SnapshotChecksum(std::string_view data);
+
 std::string EncodeEvent(const ChangeEvent& event);
 std::string EncodeHeartbeat(const Heartbeat& heartbeat);
 std::string EncodeCatchupRequest(const CatchupRequest& request);

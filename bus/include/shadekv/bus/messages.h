@@ -119,7 +119,7 @@ struct SnapshotChunk {
 struct SnapshotEnd {
   uint64_t tag = 0;
   uint64_t seq = 0;
-  uint32_t crc32c = 0;  // of the concatenated chunk data
+  uint32_t crc32 = 0;  // of the concatenated chunk data
 
   friend bool operator==(const SnapshotEnd&, const SnapshotEnd&) = default;
 };

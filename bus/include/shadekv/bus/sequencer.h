@@ -58,7 +58,7 @@ struct CatchupStart {
 
 struct SnapshotInstall {
   int64_t revision = 0;
-  std::string data;  // size and CRC-32C already checked
+  std::string data;  // size and CRC-32 already checked
 };
 
 // What the driver must do after one input, in this order: switch publisher,
