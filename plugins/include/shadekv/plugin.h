@@ -134,7 +134,8 @@ typedef struct shadekv_plugin_descriptor {
    * `--plugin-config NAME.KEY=VALUE` entries. */
   const char* name;
 
-  /* Called once. `config` holds the plugin's own entries (count may be 0;
+  /* Called once. `config` holds the plugin's own entries (valid during init
+   * only; count may be 0;
    * an entry given twice appears twice, the later wins by convention);
    * `host` stays valid until shutdown returns. On success store the
    * plugin's state in *state (may be NULL) and return OK; on failure write
