@@ -98,6 +98,106 @@ Status CheckUrls(const std::string& flag, const std::vector<std::string>& urls,
   return Status::Ok();
 }
 
+bool IsPluginName(const std::string& name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+  });
+}
+
+bool IsRepeatable(const std::string& name) {
+  const std::vector<std::string>& r = RepeatableAgentFlagNames();
+  return std::find(r.begin(), r.end(), name) != r.end();
+}
+
+bool IsSingleValued(const std::string& name) {
+  const std::vector<std::string>& known = AgentFlagNames();
+  return std::find(known.begin(), known.end(), name) != known.end();
+}
+
+std::string Unquote(std::string value) {
+  if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
+      value.back() == value.front()) {
+    return value.substr(1, value.size() - 2);
+  }
+  return value;
+}
+
+// The config file's grammar:
+//   file    = { line } ;  line = blank | "#" comment | key sep value | section
+//   sep     = ":" | "=" ;  section = "[plugin " NAME "]"   (only with plugins)
+// Plugin keys and sections are accepted only when `with_plugins`.
+Result<FlagValues> ParseConfigFile(const std::string& path, bool with_plugins) {
+  std::ifstream in(path);
+  if (!in) {
+    return Status::InvalidArgument("--config-file '" + path + "': cannot be read");
+  }
+  FlagValues values;
+  std::string section;  // the plugin whose section we are in; empty before any
+  bool section_has_path = false;
+  int section_line = 0;
+  auto end_section = [&]() -> Status {
+    if (!section.empty() && !section_has_path) {
+      return Status::InvalidArgument(path + ":" + std::to_string(section_line) +
+                                     ": section [plugin " + section +
+                                     "] has no 'path: FILE' line naming the plugin's .so");
+    }
+    return Status::Ok();
+  };
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    const std::string where = path + ":" + std::to_string(number) + ": ";
+    std::string text = Trim(line);
+    if (text.empty() || text[0] == '#') continue;
+    if (with_plugins && text.front() == '[' && text.back() == ']') {
+      SHADEKV_RETURN_IF_ERROR(end_section());
+      std::string inner = Trim(text.substr(1, text.size() - 2));
+      std::string name = inner.rfind("plugin ", 0) == 0 ? Trim(inner.substr(7)) : "";
+      if (!IsPluginName(name)) {
+        return Status::InvalidArgument(where + "'" + text +
+                                       "' is not a section; expected [plugin NAME] with NAME a "
+                                       "plugin's name ([a-z0-9_-])");
+      }
+      section = name;
+      section_has_path = false;
+      section_line = number;
+      continue;
+    }
+    size_t sep = text.find_first_of(":=");
+    if (sep == std::string::npos) {
+      return Status::InvalidArgument(where + "'" + text + "' is not 'key: value'");
+    }
+    std::string key = Trim(text.substr(0, sep));
+    std::string value = Unquote(Trim(text.substr(sep + 1)));
+    if (!section.empty()) {
+      if (key.empty()) return Status::InvalidArgument(where + "'" + text + "' has no key");
+      if (key == "path") {
+        if (section_has_path) {
+          return Status::InvalidArgument(where + "section [plugin " + section +
+                                         "] gives 'path' twice; a section loads one plugin");
+        }
+        section_has_path = true;
+        values["plugin"].push_back(value);
+      } else {
+        values["plugin-config"].push_back(section + "." + key + "=" + value);
+      }
+      continue;
+    }
+    bool repeatable = with_plugins && IsRepeatable(key);
+    if (key == "config-file" || (!repeatable && !IsSingleValued(key))) {
+      return Status::InvalidArgument(where + "unknown key '" + key + "'");
+    }
+    if (repeatable) {
+      values[key].push_back(value);
+    } else {
+      values[key] = {value};
+    }
+  }
+  SHADEKV_RETURN_IF_ERROR(end_section());
+  return values;
+}
+
 }  // namespace
 
 const std::vector<std::string>& AgentFlagNames() {
@@ -122,6 +222,27 @@ const std::vector<std::string>& AgentFlagNames() {
       "config-file",
   };
   return names;
+}
+
+const std::vector<std::string>& RepeatableAgentFlagNames() {
+  static const std::vector<std::string> names = {"plugin", "plugin-config"};
+  return names;
+}
+
+Result<PluginConfigEntry> ParsePluginConfig(const std::string& text) {
+  size_t dot = text.find('.');
+  size_t eq = dot == std::string::npos ? std::string::npos : text.find('=', dot + 1);
+  PluginConfigEntry e;
+  if (eq != std::string::npos) {
+    e = {text.substr(0, dot), text.substr(dot + 1, eq - dot - 1), text.substr(eq + 1)};
+  }
+  if (eq == std::string::npos || !IsPluginName(e.plugin) || e.key.empty()) {
+    return Status::InvalidArgument(
+        "--plugin-config '" + text +
+        "': expected NAME.KEY=VALUE with NAME a plugin's name ([a-z0-9_-]), e.g. "
+        "publisher.listen=tcp://127.0.0.1:2390");
+  }
+  return e;
 }
 
 Result<std::vector<InitialMember>> ParseInitialCluster(const std::string& text) {
@@ -161,11 +282,28 @@ Result<std::vector<InitialMember>> ParseInitialCluster(const std::string& text) 
 }
 
 Result<AgentConfig> BuildAgentConfig(const std::map<std::string, std::string>& flags) {
-  const std::vector<std::string>& known = AgentFlagNames();
-  for (const auto& [name, value] : flags) {
-    if (std::find(known.begin(), known.end(), name) == known.end()) {
+  FlagValues values;
+  for (const auto& [name, value] : flags) values[name].push_back(value);
+  return BuildAgentConfigFromValues(values);
+}
+
+FlagValues MergeFlagValues(const FlagValues& file, const FlagValues& command_line) {
+  FlagValues merged = file;
+  for (const auto& [name, values] : command_line) {
+    std::vector<std::string>& into = merged[name];
+    if (!IsRepeatable(name)) into.clear();
+    into.insert(into.end(), values.begin(), values.end());
+  }
+  return merged;
+}
+
+Result<AgentConfig> BuildAgentConfigFromValues(const FlagValues& all) {
+  std::map<std::string, std::string> flags;  // single-valued flags: the last value
+  for (const auto& [name, values] : all) {
+    if (!IsSingleValued(name) && !IsRepeatable(name)) {
       return Status::InvalidArgument("unknown flag --" + name + " (see shadekv --help)");
     }
+    if (!IsRepeatable(name) && !values.empty()) flags[name] = values.back();
   }
   auto get = [&](const std::string& name) -> const std::string* {
     auto it = flags.find(name);
@@ -281,40 +419,32 @@ Result<AgentConfig> BuildAgentConfig(const std::map<std::string, std::string>& f
     }
     c.log_level = *v;
   }
+  if (auto it = all.find("plugin"); it != all.end()) {
+    for (const std::string& path : it->second) {
+      if (Trim(path).empty()) {
+        return Status::InvalidArgument("--plugin is empty: give a plugin's .so path");
+      }
+      c.plugins.push_back(path);
+    }
+  }
+  if (auto it = all.find("plugin-config"); it != all.end()) {
+    for (const std::string& text : it->second) {
+      SHADEKV_ASSIGN_OR_RETURN(PluginConfigEntry e, ParsePluginConfig(text));
+      c.plugin_config.push_back(std::move(e));
+    }
+  }
   return c;
 }
 
 Result<std::map<std::string, std::string>> ReadConfigFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) {
-    return Status::InvalidArgument("--config-file '" + path + "': cannot be read");
-  }
+  SHADEKV_ASSIGN_OR_RETURN(FlagValues all, ParseConfigFile(path, /*with_plugins=*/false));
   std::map<std::string, std::string> values;
-  const std::vector<std::string>& known = AgentFlagNames();
-  std::string line;
-  int number = 0;
-  while (std::getline(in, line)) {
-    ++number;
-    std::string text = Trim(line);
-    if (text.empty() || text[0] == '#') continue;
-    size_t sep = text.find_first_of(":=");
-    if (sep == std::string::npos) {
-      return Status::InvalidArgument(path + ":" + std::to_string(number) + ": '" + text +
-                                     "' is not 'key: value'");
-    }
-    std::string key = Trim(text.substr(0, sep));
-    std::string value = Trim(text.substr(sep + 1));
-    if (value.size() >= 2 && (value.front() == '"' || value.front() == '\'') &&
-        value.back() == value.front()) {
-      value = value.substr(1, value.size() - 2);
-    }
-    if (key == "config-file" || std::find(known.begin(), known.end(), key) == known.end()) {
-      return Status::InvalidArgument(path + ":" + std::to_string(number) + ": unknown key '" + key +
-                                     "'");
-    }
-    values[key] = value;
-  }
+  for (const auto& [name, list] : all) values[name] = list.back();
   return values;
+}
+
+Result<FlagValues> ReadConfigFileValues(const std::string& path) {
+  return ParseConfigFile(path, /*with_plugins=*/true);
 }
 
 }  // namespace shadekv::agent

@@ -2,7 +2,16 @@
 //
 // Values come from the command line and optionally a config file
 // (--config-file, "key: value" lines with the flag names as keys, like
-// etcd's YAML config for flat keys); the command line wins. Everything here
+// etcd's YAML config for flat keys); the command line wins. Plugins are the
+// exception to "one value per flag": --plugin and --plugin-config repeat,
+// and the config file may also give each plugin a section:
+//
+//   [plugin publisher]
+//   path: build/plugins/libshadekv_publisher.so
+//   listen: tcp://127.0.0.1:2390
+//
+// which means `--plugin build/plugins/libshadekv_publisher.so
+// --plugin-config publisher.listen=tcp://127.0.0.1:2390`. Everything here
 // is pure: parsing and checking, no sockets and no files except reading the
 // config file.
 #pragma once
@@ -20,6 +29,16 @@ namespace shadekv::agent {
 struct InitialMember {
   std::string name;
   std::vector<std::string> peer_urls;
+};
+
+// `--plugin-config NAME.KEY=VALUE`, split: NAME is the plugin's descriptor
+// name, VALUE may contain '=' and '.'.
+struct PluginConfigEntry {
+  std::string plugin;
+  std::string key;
+  std::string value;
+
+  friend bool operator==(const PluginConfigEntry&, const PluginConfigEntry&) = default;
 };
 
 struct AgentConfig {
@@ -43,11 +62,27 @@ struct AgentConfig {
   // --experimental-watch-progress-notify-interval, a Go duration ("10m", "200ms").
   std::chrono::milliseconds watch_progress_notify_interval{10 * 60 * 1000};
   std::string log_level = "info";  // debug | info | warn | error
+  // Shared objects to load (--plugin, repeatable), in order; checked by the
+  // plugin host when it loads them, not here.
+  std::vector<std::string> plugins;
+  // --plugin-config entries, in the order given (a later entry for the same
+  // NAME.KEY wins by the ABI's convention).
+  std::vector<PluginConfigEntry> plugin_config;
 };
 
-// Every flag the agent accepts (long names, without dashes). Used to reject
-// unknown flags and unknown config-file keys with a clear message.
+// Every value of every flag, in the order given.
+using FlagValues = std::map<std::string, std::vector<std::string>>;
+
+// Every single-valued flag the agent accepts (long names, without dashes):
+// given twice, the last one wins. Used to reject unknown flags and unknown
+// config-file keys with a clear message.
 const std::vector<std::string>& AgentFlagNames();
+
+// The flags that may be given several times, every value counting:
+// "plugin" and "plugin-config". Kept apart from AgentFlagNames so a caller
+// that collects one value per flag cannot silently lose plugins: it rejects
+// them as unknown instead.
+const std::vector<std::string>& RepeatableAgentFlagNames();
 
 // Builds a config from flag values (name -> value, last one given wins)
 // layered over defaults. Errors are kInvalidArgument naming the flag, the
@@ -55,9 +90,33 @@ const std::vector<std::string>& AgentFlagNames();
 // "--heartbeat-interval 'abc': expected a whole number of milliseconds".
 Result<AgentConfig> BuildAgentConfig(const std::map<std::string, std::string>& flags);
 
+// The same with every value of every flag: single-valued flags take their
+// last value; repeatable ones take all, in order. Plugin errors:
+// "--plugin is empty: give a plugin's .so path",
+// "--plugin-config 'x': expected NAME.KEY=VALUE, e.g. publisher.listen=...".
+Result<AgentConfig> BuildAgentConfigFromValues(const FlagValues& flags);
+
+// Config-file values under command-line values: a single-valued flag on the
+// command line replaces the file's; repeatable flags add up, the file's
+// first.
+FlagValues MergeFlagValues(const FlagValues& file, const FlagValues& command_line);
+
+// "NAME.KEY=VALUE" -> {NAME, KEY, VALUE}; NAME is [a-z0-9_-]+, KEY non-empty.
+Result<PluginConfigEntry> ParsePluginConfig(const std::string& text);
+
 // Reads "key: value" / "key = value" lines (# comments, blank lines) into
 // flag values. Unknown keys and unreadable files are errors naming the file.
+// Repeatable keys and [plugin NAME] sections are not accepted here (see
+// ReadConfigFileValues): they would be lost, so they are unknown keys.
 Result<std::map<std::string, std::string>> ReadConfigFile(const std::string& path);
+
+// Like ReadConfigFile, plus repeatable keys ("plugin: PATH",
+// "plugin-config: NAME.KEY=VALUE", each on its own line, any number) and
+// "[plugin NAME]" sections (see the top of this file). Inside a section,
+// "path" is the plugin's file (required, once) and every other key is one
+// of its config entries; a section ends at the next section or the end of
+// the file, so single-valued keys must come before the first section.
+Result<FlagValues> ReadConfigFileValues(const std::string& path);
 
 // "a=tcp://10.0.0.1:2380,b=tcp://10.0.0.2:2380"; a name may repeat to give a
 // member several URLs (as in etcd).

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
@@ -134,6 +135,145 @@ TEST(AgentConfigTest, ConfigFileUsesFlagNamesAndRejectsUnknownKeys) {
   values = ReadConfigFile(path);
   ASSERT_FALSE(values.ok());
   EXPECT_EQ(values.status().message(), "--config-file '" + std::string(path) + "': cannot be read");
+}
+
+TEST(AgentConfigTest, PluginFlagsRepeatAndKeepTheirOrder) {
+  Result<AgentConfig> none = BuildAgentConfig({});
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->plugins.empty());
+  EXPECT_TRUE(none->plugin_config.empty());
+
+  Result<AgentConfig> c = BuildAgentConfigFromValues({
+      {"name", {"first", "edge-1"}},
+      {"plugin", {"build/plugins/libshadekv_publisher.so", "/opt/audit.so"}},
+      {"plugin-config",
+       {"publisher.listen=tcp://127.0.0.1:2390", "audit.dir=/var/a=b.c", "publisher.listen=x"}},
+  });
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->name, "edge-1");  // single-valued: the last one wins
+  EXPECT_EQ(c->plugins,
+            (std::vector<std::string>{"build/plugins/libshadekv_publisher.so", "/opt/audit.so"}));
+  EXPECT_EQ(c->plugin_config, (std::vector<PluginConfigEntry>{
+                                  {"publisher", "listen", "tcp://127.0.0.1:2390"},
+                                  {"audit", "dir", "/var/a=b.c"},
+                                  {"publisher", "listen", "x"},
+                              }));
+  // The one-value-per-flag form still accepts a single plugin.
+  Result<AgentConfig> one = BuildAgentConfig({{"plugin", "/opt/p.so"}});
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->plugins, std::vector<std::string>{"/opt/p.so"});
+}
+
+TEST(AgentConfigTest, RejectsBadPluginFlagsWithTheFix) {
+  auto message = [](FlagValues flags) {
+    Result<AgentConfig> c = BuildAgentConfigFromValues(flags);
+    EXPECT_FALSE(c.ok());
+    EXPECT_EQ(c.ok() ? StatusCode::kOk : c.status().code(), StatusCode::kInvalidArgument);
+    return c.ok() ? std::string() : c.status().message();
+  };
+  EXPECT_EQ(message({{"plugin", {"/a.so", " "}}}), "--plugin is empty: give a plugin's .so path");
+  const std::string expected =
+      "': expected NAME.KEY=VALUE with NAME a plugin's name ([a-z0-9_-]), e.g. "
+      "publisher.listen=tcp://127.0.0.1:2390";
+  for (std::string bad : {"publisher", "publisher.listen", "=x", ".k=v", "publisher.=v",
+                          "Publisher.listen=x", "pub lisher.k=v", "listen=tcp://a.b:1"}) {
+    EXPECT_EQ(message({{"plugin-config", {bad}}}), "--plugin-config '" + bad + expected) << bad;
+  }
+  EXPECT_EQ(message({{"plugins", {"/a.so"}}}), "unknown flag --plugins (see shadekv --help)");
+}
+
+TEST(AgentConfigTest, PluginFlagsAreListedApartFromSingleValuedOnes) {
+  EXPECT_EQ(RepeatableAgentFlagNames(), (std::vector<std::string>{"plugin", "plugin-config"}));
+  for (const std::string& name : RepeatableAgentFlagNames()) {
+    const std::vector<std::string>& single = AgentFlagNames();
+    EXPECT_EQ(std::find(single.begin(), single.end(), name), single.end()) << name;
+  }
+}
+
+TEST(AgentConfigTest, CommandLineReplacesSingleValuesAndAddsToRepeatableOnes) {
+  FlagValues merged = MergeFlagValues(
+      {{"name", {"from-file"}}, {"plugin", {"/file.so"}}, {"log-level", {"debug"}}},
+      {{"name", {"from-cli"}}, {"plugin", {"/cli.so"}}, {"plugin-config", {"x.k=v"}}});
+  EXPECT_EQ(merged["name"], std::vector<std::string>{"from-cli"});
+  EXPECT_EQ(merged["log-level"], std::vector<std::string>{"debug"});
+  EXPECT_EQ(merged["plugin"], (std::vector<std::string>{"/file.so", "/cli.so"}));
+  EXPECT_EQ(merged["plugin-config"], std::vector<std::string>{"x.k=v"});
+}
+
+class ConfigFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    int fd = mkstemp(path_);
+    ASSERT_GE(fd, 0);
+    close(fd);
+  }
+  void TearDown() override { std::remove(path_); }
+  void Write(const std::string& text) { std::ofstream(path_) << text; }
+  std::string Error(const std::string& text) {
+    Write(text);
+    Result<FlagValues> v = ReadConfigFileValues(path_);
+    EXPECT_FALSE(v.ok());
+    return v.ok() ? "" : v.status().message();
+  }
+  std::string path() const { return path_; }
+
+  char path_[64] = "/tmp/shadekv-config-XXXXXX";
+};
+
+TEST_F(ConfigFileTest, PluginLinesAndSectionsBecomePluginFlags) {
+  Write(
+      "name: edge-1\n"
+      "plugin: /opt/first.so\n"
+      "plugin-config: first.mode=fast\n"
+      "\n"
+      "[plugin publisher]\n"
+      "path: build/plugins/libshadekv_publisher.so\n"
+      "listen: tcp://127.0.0.1:2390\n"
+      "# a comment inside a section\n"
+      "catchup = 'tcp://127.0.0.1:2391'\n"
+      "[ plugin audit ]\n"
+      "path: /opt/audit.so\n");
+  Result<FlagValues> v = ReadConfigFileValues(path());
+  ASSERT_TRUE(v.ok()) << v.status().ToString();
+  Result<AgentConfig> c = BuildAgentConfigFromValues(*v);
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  EXPECT_EQ(c->name, "edge-1");
+  EXPECT_EQ(c->plugins,
+            (std::vector<std::string>{"/opt/first.so", "build/plugins/libshadekv_publisher.so",
+                                      "/opt/audit.so"}));
+  EXPECT_EQ(c->plugin_config, (std::vector<PluginConfigEntry>{
+                                  {"first", "mode", "fast"},
+                                  {"publisher", "listen", "tcp://127.0.0.1:2390"},
+                                  {"publisher", "catchup", "tcp://127.0.0.1:2391"},
+                              }));
+}
+
+TEST_F(ConfigFileTest, BadSectionsNameTheLineAndTheFix) {
+  const std::string p = path();
+  EXPECT_EQ(Error("[publisher]\npath: /a.so\n"),
+            p + ":1: '[publisher]' is not a section; expected [plugin NAME] with NAME a plugin's "
+                "name ([a-z0-9_-])");
+  EXPECT_EQ(Error("[plugin Pub]\n"), p + ":1: '[plugin Pub]' is not a section; expected [plugin "
+                                         "NAME] with NAME a plugin's name ([a-z0-9_-])");
+  EXPECT_EQ(Error("name: a\n[plugin publisher]\nlisten: tcp://127.0.0.1:1\n"),
+            p + ":2: section [plugin publisher] has no 'path: FILE' line naming the plugin's .so");
+  EXPECT_EQ(Error("[plugin a]\nlisten: x\n[plugin b]\npath: /b.so\n"),
+            p + ":1: section [plugin a] has no 'path: FILE' line naming the plugin's .so");
+  EXPECT_EQ(Error("[plugin a]\npath: /a.so\npath: /b.so\n"),
+            p + ":3: section [plugin a] gives 'path' twice; a section loads one plugin");
+  EXPECT_EQ(Error("[plugin a]\npath: /a.so\n: v\n"), p + ":3: ': v' has no key");
+  EXPECT_EQ(Error("[plugin a]\npath /a.so\n"), p + ":2: 'path /a.so' is not 'key: value'");
+}
+
+TEST_F(ConfigFileTest, OneValuePerKeyReaderRefusesPluginsRatherThanLosingThem) {
+  Write("plugin: /a.so\n");
+  Result<std::map<std::string, std::string>> v = ReadConfigFile(path());
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().message(), path() + ":1: unknown key 'plugin'");
+  Write("[plugin a]\npath: /a.so\n");
+  v = ReadConfigFile(path());
+  ASSERT_FALSE(v.ok());
+  EXPECT_EQ(v.status().message(), path() + ":1: '[plugin a]' is not 'key: value'");
 }
 
 TEST(AgentConfigTest, IdsAreDeterministicAndOrderIndependent) {
