@@ -13,13 +13,11 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
-#include <Poco/Base64Encoder.h>
-
+#include "agent/api/go_base64.h"
 #include "bench/watch_fanout/fanout_analysis.h"
 #include "bench/watch_fanout/fanout_flags.h"
 #include "bench/watch_fanout/proc_stats.h"
@@ -28,15 +26,6 @@
 
 namespace shadekv::bench {
 namespace {
-
-std::string Base64(const std::string& bytes) {
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out);
-  encoder.rdbuf()->setLineLength(0);
-  encoder << bytes;
-  encoder.close();
-  return out.str();
-}
 
 // etcd's prefix end: the prefix with its last byte below 0xff incremented
 // and everything after it dropped.
@@ -188,8 +177,8 @@ int Run(const FanoutFlags& flags) {
   options.port = flags.port;
   options.streams = flags.watchers;
   options.open_concurrency = flags.open_concurrency;
-  options.create_body = "{\"create_request\":{\"key\":\"" + Base64(prefix) + "\",\"range_end\":\"" +
-                        Base64(PrefixEnd(prefix)) + "\"}}";
+  options.create_body = "{\"create_request\":{\"key\":\"" + api::EncodeBase64(prefix) +
+                        "\",\"range_end\":\"" + api::EncodeBase64(PrefixEnd(prefix)) + "\"}}";
   WatchStreamSet streams(options);
   if (Status st = streams.OpenAll(deadline_ns); !st.ok()) {
     std::fprintf(stderr, "watch_fanout_bench: error: opening %d watch streams on %s:%d: %s\n",

@@ -18,10 +18,10 @@
 #include <variant>
 #include <vector>
 
-#include "agent/api/etcd_errors.h"
 #include "agent/api/etcd_json.h"
 #include "agent/api/lease_api.h"
 #include "agent/api/lease_forward.h"
+#include "agent/api/member_header.h"
 #include "agent/metrics/metrics.h"
 #include "store/txn_validation.h"
 
@@ -31,32 +31,17 @@ namespace {
 constexpr char kServerVersion[] = "3.4.23";  // the etcd API level we implement
 constexpr char kClusterVersion[] = "3.4.0";
 
-struct Reply {
-  int http_status = 200;
-  std::string body;
-  std::string content_type = "application/json";
-};
-
-Reply ErrorReply(const Status& status) {
-  // The store speaks mvcc's own words; etcd's server prefixes them.
+// ErrorReply for the KV and cluster routes: the store speaks mvcc's own
+// words; etcd's server prefixes them.
+HttpReply KvErrorReply(const Status& status) {
   if (status.message().rfind("mvcc: ", 0) == 0) {
-    Status prefixed(status.code(), "etcdserver: " + status.message());
-    return {HttpStatusForCode(status.code()), EncodeErrorBody(prefixed)};
+    return ErrorReply(Status(status.code(), "etcdserver: " + status.message()));
   }
-  return {HttpStatusForCode(status.code()), EncodeErrorBody(status)};
+  return ErrorReply(status);
 }
 
-using Handler = std::function<Reply(agent::Member&, const std::string& body,
-                                    const agent::RequestOrigin& origin)>;
-
-ResponseHeader HeaderOf(agent::Member& m, int64_t revision) {
-  ResponseHeader h;
-  h.cluster_id = m.cluster_id();
-  h.member_id = m.id();
-  h.revision = revision;
-  h.raft_term = m.RaftTerm();
-  return h;
-}
+using Handler = std::function<HttpReply(agent::Member&, const std::string& body,
+                                        const agent::RequestOrigin& origin)>;
 
 Member ToApiMember(const agent::MemberRecord& r) {
   Member m;
@@ -79,22 +64,22 @@ Result<std::vector<Member>> ApiMembers(agent::Member& m) {
 // before routing (see handleRequest), its entry here only makes it known.
 Handler LeaseRoute(const std::string& route) {
   return [route](agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {
-    LeaseReply reply;
+    HttpReply reply;
     ServeLeaseRoute(route, m, body, o, &reply);
-    return Reply{reply.http_status, reply.body};
+    return reply;
   };
 }
 
 // Parses with `parse`, runs `run`, encodes with `encode`; any error becomes
 // etcd's error reply.
 template <typename Req, typename Resp>
-Reply Serve(const std::string& body, Result<Req> (*parse)(std::string_view),
-            const std::function<Result<Resp>(const Req&)>& run,
-            const std::function<std::string(const Resp&)>& encode) {
+HttpReply Serve(const std::string& body, Result<Req> (*parse)(std::string_view),
+                const std::function<Result<Resp>(const Req&)>& run,
+                const std::function<std::string(const Resp&)>& encode) {
   Result<Req> request = parse(body);
-  if (!request.ok()) return ErrorReply(request.status());
+  if (!request.ok()) return KvErrorReply(request.status());
   Result<Resp> response = run(*request);
-  if (!response.ok()) return ErrorReply(response.status());
+  if (!response.ok()) return KvErrorReply(response.status());
   return {200, encode(*response)};
 }
 
@@ -290,13 +275,9 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     if (RouteKey(path, &key) && key == "lease/keepalive" && request.getMethod() == "POST") {
       http_status = ServeLeaseKeepAlive(*member_, request, response, max_body_);
     } else {
-      Reply reply = Route(request, path);
+      HttpReply reply = Route(request, path);
       http_status = reply.http_status;
-      auto status = static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.http_status);
-      response.setStatusAndReason(status, Poco::Net::HTTPResponse::getReasonForStatus(status));
-      response.setContentType(reply.content_type);
-      response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
-      response.send() << reply.body;
+      SendWhole(response, reply);
     }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -337,7 +318,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     return false;
   }
 
-  Reply Route(Poco::Net::HTTPServerRequest& request, const std::string& path) {
+  HttpReply Route(Poco::Net::HTTPServerRequest& request, const std::string& path) {
     const std::string& method = request.getMethod();
     // etcd's /health and /version answer GET only; /metrics (promhttp) any method.
     if ((path == "/health" || path == "/version") && method != "GET") return MethodNotAllowed();
@@ -359,14 +340,14 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     if (method != "POST") return MethodNotAllowed();
     std::string body;
     Status read = ReadBody(request, &body);
-    if (!read.ok()) return ErrorReply(read);
+    if (!read.ok()) return KvErrorReply(read);
     agent::RequestOrigin origin;
     origin.client_address = request.clientAddress().toString();
     origin.forwarded = request.has(kForwardedHeader);
     return Routes().at(key)(*member_, body, origin);
   }
 
-  static Reply MethodNotAllowed() {
+  static HttpReply MethodNotAllowed() {
     return {405, "Method Not Allowed\n", "text/plain; charset=utf-8"};
   }
 
@@ -390,7 +371,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     return Status::Ok();
   }
 
-  Reply Health() {
+  HttpReply Health() {
     // etcd answers healthy when a leader exists and a linearizable read
     // succeeds; so do we.
     Status barrier = member_->LinearizableBarrier();

@@ -145,6 +145,10 @@ struct ResponseHeader {
   uint64_t raft_term = 0;
 };
 
+// Appends `h` as etcd's JSON header object to `out` (the same shape in every
+// response, streaming or not).
+void AppendHeader(std::string& out, const ResponseHeader& h);
+
 struct Member {
   uint64_t id = 0;   // JSON "ID"
   std::string name;  // empty until the member has started

@@ -8,7 +8,6 @@
 #include "agent/api/json_writer.h"
 
 namespace shadekv::api {
-namespace {
 
 void AppendHeader(std::string& out, const ResponseHeader& h) {
   JsonObjectWriter w(out);
@@ -18,6 +17,8 @@ void AppendHeader(std::string& out, const ResponseHeader& h) {
   w.Uint64AsString("raft_term", h.raft_term);
   w.Close();
 }
+
+namespace {
 
 void AppendKeyValue(std::string& out, const store::KeyValue& kv) {
   JsonObjectWriter w(out);

@@ -8,15 +8,6 @@
 namespace shadekv::api {
 namespace {
 
-void AppendHeader(std::string& out, const ResponseHeader& h) {
-  JsonObjectWriter w(out);
-  w.Uint64AsString("cluster_id", h.cluster_id);
-  w.Uint64AsString("member_id", h.member_id);
-  w.Int64AsString("revision", h.revision);
-  w.Uint64AsString("raft_term", h.raft_term);
-  w.Close();
-}
-
 // Events come pre-encoded so fragments are sized without re-encoding.
 std::string Encode(const ResponseHeader& header, const watch::WatchResponse& r, bool fragment,
                    const std::string* events, size_t count) {

@@ -12,6 +12,7 @@
 #include "agent/api/json_stream.h"
 #include "agent/api/json_writer.h"
 #include "agent/api/lease_forward.h"
+#include "agent/api/member_header.h"
 
 namespace shadekv::api {
 namespace {
@@ -19,40 +20,29 @@ namespace {
 // How long a keep-alive or time-to-live waits for a leader to answer.
 constexpr std::chrono::milliseconds kLeaderDeadline(3000);
 
-ResponseHeader HeaderOf(agent::Member& m, int64_t revision) {
-  ResponseHeader h;
-  h.cluster_id = m.cluster_id();
-  h.member_id = m.id();
-  h.revision = revision;
-  h.raft_term = m.RaftTerm();
-  return h;
-}
-
-LeaseReply Error(const Status& s) { return {HttpStatusForCode(s.code()), EncodeErrorBody(s)}; }
-
-LeaseReply Grant(agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {
+HttpReply Grant(agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {
   Result<LeaseGrantRequest> request = ParseLeaseGrantRequest(body);
-  if (!request.ok()) return Error(request.status());
+  if (!request.ok()) return ErrorReply(request.status());
   Result<agent::LeaseGrantResult> granted = m.LeaseGrant(request->id, request->ttl, o);
-  if (!granted.ok()) return Error(granted.status());
+  if (!granted.ok()) return ErrorReply(granted.status());
   return {200,
           EncodeLeaseGrantResponse(HeaderOf(m, m.CurrentRevision()), granted->id, granted->ttl)};
 }
 
-LeaseReply Revoke(agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {
+HttpReply Revoke(agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {
   Result<LeaseIdRequest> request = ParseLeaseRevokeRequest(body);
-  if (!request.ok()) return Error(request.status());
+  if (!request.ok()) return ErrorReply(request.status());
   Result<int64_t> revision = m.LeaseRevoke(request->id, o);
-  if (!revision.ok()) return Error(revision.status());
+  if (!revision.ok()) return ErrorReply(revision.status());
   return {200, EncodeLeaseRevokeResponse(HeaderOf(m, *revision))};
 }
 
-LeaseReply TimeToLive(agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {
+HttpReply TimeToLive(agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {
   Result<LeaseTimeToLiveRequest> request = ParseLeaseTimeToLiveRequest(body);
-  if (!request.ok()) return Error(request.status());
+  if (!request.ok()) return ErrorReply(request.status());
   Result<std::optional<lease::TimeToLive>> answer =
       TimeToLiveOnLeader(m, request->id, request->keys, o.forwarded, kLeaderDeadline);
-  if (!answer.ok()) return Error(answer.status());
+  if (!answer.ok()) return ErrorReply(answer.status());
   const ResponseHeader header = HeaderOf(m, m.CurrentRevision());
   if (!answer->has_value()) {  // etcd: 200 with TTL -1 for an unknown lease
     return {200, EncodeLeaseTimeToLiveResponse(header, request->id, -1, 0, {})};
@@ -61,9 +51,9 @@ LeaseReply TimeToLive(agent::Member& m, const std::string& body, const agent::Re
   return {200, EncodeLeaseTimeToLiveResponse(header, request->id, t.ttl, t.granted_ttl, t.keys)};
 }
 
-LeaseReply Leases(agent::Member& m, const std::string& body) {
+HttpReply Leases(agent::Member& m, const std::string& body) {
   Result<LeaseLeasesRequest> request = ParseLeaseLeasesRequest(body);
-  if (!request.ok()) return Error(request.status());
+  if (!request.ok()) return ErrorReply(request.status());
   return {200, EncodeLeaseLeasesResponse(HeaderOf(m, m.CurrentRevision()), m.LeaseIds())};
 }
 
@@ -87,18 +77,10 @@ std::string StreamError(const Status& s) {
   return out;
 }
 
-void SendWhole(Poco::Net::HTTPServerResponse& response, int status, const std::string& body) {
-  auto code = static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status);
-  response.setStatusAndReason(code, Poco::Net::HTTPResponse::getReasonForStatus(code));
-  response.setContentType("application/json");
-  response.setContentLength(static_cast<std::streamsize>(body.size()));
-  response.send() << body;
-}
-
 }  // namespace
 
 bool ServeLeaseRoute(const std::string& route, agent::Member& member, const std::string& body,
-                     const agent::RequestOrigin& origin, LeaseReply* reply) {
+                     const agent::RequestOrigin& origin, HttpReply* reply) {
   if (route == "lease/grant") {
     *reply = Grant(member, body, origin);
   } else if (route == "lease/revoke") {
@@ -122,29 +104,30 @@ int ServeLeaseKeepAlive(agent::Member& member, Poco::Net::HTTPServerRequest& req
   JsonValueStream values(has_body ? request.stream() : no_body, max_value_bytes);
   Result<std::optional<std::string>> first = values.Next();
   if (!first.ok()) {
-    SendWhole(response, HttpStatusForCode(first.status().code()), EncodeErrorBody(first.status()));
-    return HttpStatusForCode(first.status().code());
+    const HttpReply error = ErrorReply(first.status());
+    SendWhole(response, error);
+    return error.http_status;
   }
   if (!first->has_value()) {
-    SendWhole(response, 200, "");
+    SendWhole(response, HttpReply{200, ""});
     return 200;
   }
   Result<LeaseIdRequest> parsed = ParseLeaseKeepAliveRequest(**first);
-  if (!parsed.ok()) {  // the streaming endpoints report bad JSON with code 2 (HTTP 500)
-    Status unknown = Status::Unknown(parsed.status().message());
-    SendWhole(response, 500, EncodeErrorBody(unknown));
-    return 500;
+  if (!parsed.ok()) {
+    const HttpReply error = BadStreamRequestReply(parsed.status());
+    SendWhole(response, error);
+    return error.http_status;
   }
   if (forwarded) {
     // A leader answering a follower: one request, one plain reply (errors
     // keep their status, so the follower can tell "retry" from "answer").
     Result<std::string> message = KeepAliveMessage(member, parsed->id, true);
     if (!message.ok()) {
-      SendWhole(response, HttpStatusForCode(message.status().code()),
-                EncodeErrorBody(message.status()));
-      return HttpStatusForCode(message.status().code());
+      const HttpReply error = ErrorReply(message.status());
+      SendWhole(response, error);
+      return error.http_status;
     }
-    SendWhole(response, 200, *message + "\n");
+    SendWhole(response, HttpReply{200, *message + "\n"});
     return 200;
   }
   response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_OK);

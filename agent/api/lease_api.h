@@ -11,19 +11,15 @@
 #include <cstddef>
 #include <string>
 
+#include "agent/api/http_reply.h"
 #include "agent/server/member.h"
 
 namespace shadekv::api {
 
-struct LeaseReply {
-  int http_status = 200;
-  std::string body;
-};
-
 // Serves one non-streaming lease route ("lease/grant", "lease/revoke",
 // "lease/timetolive", "lease/leases"); false when `route` is none of them.
 bool ServeLeaseRoute(const std::string& route, agent::Member& member, const std::string& body,
-                     const agent::RequestOrigin& origin, LeaseReply* reply);
+                     const agent::RequestOrigin& origin, HttpReply* reply);
 
 // Serves POST /v3/lease/keepalive: reads the body's JSON values one at a
 // time and answers each with one {"result":...} line, flushed at once, until

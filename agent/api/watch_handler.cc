@@ -16,9 +16,10 @@
 #include <thread>
 #include <utility>
 
-#include "agent/api/etcd_errors.h"
 #include "agent/api/etcd_json_watch.h"
+#include "agent/api/http_reply.h"
 #include "agent/api/json_stream.h"
+#include "agent/api/member_header.h"
 
 namespace shadekv::api {
 
@@ -63,15 +64,6 @@ namespace {
 
 // How often an idle writer looks for a client that hung up.
 constexpr std::chrono::milliseconds kIdlePoll(500);
-
-ResponseHeader HeaderOf(agent::Member& m, int64_t revision) {
-  ResponseHeader h;
-  h.cluster_id = m.cluster_id();
-  h.member_id = m.id();
-  h.revision = revision;
-  h.raft_term = m.RaftTerm();
-  return h;
-}
 
 void Apply(const WatchRequest& r, watch::WatchStream& stream) {
   switch (r.kind) {
@@ -153,13 +145,8 @@ void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResp
   if (has_body) {
     Result<std::optional<WatchRequest>> first = NextRequest(values);
     if (!first.ok()) {
-      Status unknown(StatusCode::kUnknown, first.status().message());
-      std::string body = EncodeErrorBody(unknown);
-      response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR);
-      response.setContentType("application/json");
-      response.setContentLength(static_cast<std::streamsize>(body.size()));
       response.setKeepAlive(false);  // the rest of the body is never read
-      response.send() << body;
+      SendWhole(response, BadStreamRequestReply(first.status()));
       return;
     }
     if (first->has_value()) {

@@ -16,12 +16,6 @@ namespace shadekv::ctl {
 
 namespace {
 
-Poco::JSON::Object::Ptr Wrap(const std::string& name, const Poco::JSON::Object::Ptr& op) {
-  Poco::JSON::Object::Ptr wrapped = new Poco::JSON::Object;
-  wrapped->set(name, op);
-  return wrapped;
-}
-
 Poco::JSON::Object::Ptr Txn(const Poco::JSON::Object::Ptr& compare,
                             const Poco::JSON::Object::Ptr& success_op,
                             const Poco::JSON::Object::Ptr& failure_op) {
@@ -45,7 +39,7 @@ Poco::JSON::Object::Ptr PutOp(const std::string& key, const std::string& value, 
   put->set("key", Base64Encode(key));
   put->set("value", Base64Encode(value));
   put->set("lease", std::to_string(lease));
-  return Wrap("request_put", put);
+  return TxnOp("request_put", put);
 }
 
 }  // namespace
@@ -63,7 +57,7 @@ Result<Leadership> Campaign(const GatewayClient& client, const std::string& name
   SHADEKV_ASSIGN_OR_RETURN(Poco::JSON::Object::Ptr resp,
                            client.Call("/v3/kv/txn", Txn(CompareCreateRevision(leadership.key, 0),
                                                          PutOp(leadership.key, proposal, lease_id),
-                                                         Wrap("request_range", get))));
+                                                         TxnOp("request_range", get))));
   leadership.create_revision = GetInt64(GetObject(resp, "header"), "revision");
   if (!GetBool(resp, "succeeded")) {
     Poco::JSON::Array::Ptr responses = GetArray(resp, "responses");
@@ -101,7 +95,7 @@ Status Resign(const GatewayClient& client, const Leadership& leadership) {
   del->set("key", Base64Encode(leadership.key));
   return client
       .Call("/v3/kv/txn", Txn(CompareCreateRevision(leadership.key, leadership.create_revision),
-                              Wrap("request_delete_range", del), nullptr))
+                              TxnOp("request_delete_range", del), nullptr))
       .status();
 }
 

@@ -13,6 +13,7 @@
 #include <Poco/Timespan.h>
 
 #include "agent/ctl/flags.h"
+#include "agent/ctl/gateway_post.h"
 #include "agent/ctl/json_util.h"
 
 namespace shadekv::ctl {
@@ -46,14 +47,6 @@ Result<EndpointAddress> ParseEndpoint(std::string_view endpoint) {
 
 GatewayClient::GatewayClient(GatewayOptions options) : options_(std::move(options)) {}
 
-namespace {
-
-Poco::Timespan ToTimespan(std::chrono::nanoseconds d) {
-  return Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
-}
-
-}  // namespace
-
 // The gateway's error body {"error","message","code"}; anything else (404
 // "Not Found" text for a path the server lacks) is described as HTTP.
 Status GatewayErrorFromResponse(const std::string& endpoint, std::string_view path, int http_status,
@@ -84,32 +77,9 @@ Result<Poco::JSON::Object::Ptr> GatewayClient::Attempt(const std::string& endpoi
                                                        const std::string& body,
                                                        bool* connected) const {
   *connected = false;
-  SHADEKV_ASSIGN_OR_RETURN(EndpointAddress address, ParseEndpoint(endpoint));
   Poco::Net::HTTPClientSession session;
-  try {
-    session.setHost(address.host);
-    session.setPort(address.port);
-    session.setTimeout(ToTimespan(options_.dial_timeout), ToTimespan(options_.command_timeout),
-                       ToTimespan(options_.command_timeout));
-    session.setKeepAlive(false);
-  } catch (const Poco::Exception& e) {
-    return Status::InvalidArgument("endpoint " + endpoint + ": " + e.displayText());
-  }
-  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, std::string(path),
-                                 Poco::Net::HTTPMessage::HTTP_1_1);
-  request.setContentType("application/json");
-  request.setContentLength(static_cast<std::streamsize>(body.size()));
-  try {
-    std::ostream& out = session.sendRequest(request);
-    *connected = true;
-    out << body;
-    out.flush();
-  } catch (const Poco::TimeoutException&) {
-    return Status::Unavailable(endpoint + ": dial timeout");
-  } catch (const Poco::Exception& e) {
-    if (!*connected) return Status::Unavailable(endpoint + ": " + e.displayText());
-    return Status::Unavailable("sending to " + endpoint + " failed: " + e.displayText());
-  }
+  SHADEKV_RETURN_IF_ERROR(OpenPostSession(endpoint, options_, options_.command_timeout, session));
+  SHADEKV_RETURN_IF_ERROR(SendPost(session, endpoint, path, body, connected));
   Poco::Net::HTTPResponse response;
   std::string text;
   try {

@@ -12,15 +12,12 @@
 #include <Poco/Timespan.h>
 
 #include "agent/ctl/gateway_client.h"
+#include "agent/ctl/gateway_post.h"
 #include "agent/ctl/json_util.h"
 
 namespace shadekv::ctl {
 
 namespace {
-
-Poco::Timespan ToTimespan(std::chrono::nanoseconds d) {
-  return Poco::Timespan(std::chrono::duration_cast<std::chrono::microseconds>(d).count());
-}
 
 // grpc-gateway's stream error: {"error":{"grpc_code":N,"http_code":N,
 // "message":"...","http_status":"..."}}.
@@ -45,35 +42,10 @@ Status GatewayClient::StreamFrom(const std::string& endpoint, std::string_view p
                                  CancelToken* cancel, const StreamHandler& on_result,
                                  bool* connected) const {
   *connected = false;
-  SHADEKV_ASSIGN_OR_RETURN(EndpointAddress address, ParseEndpoint(endpoint));
   Poco::Net::HTTPClientSession session;
-  try {
-    session.setHost(address.host);
-    session.setPort(address.port);
-    // Zero means "no timeout" for Poco's SO_RCVTIMEO on Linux.
-    session.setTimeout(ToTimespan(options_.dial_timeout), ToTimespan(options_.command_timeout),
-                       ToTimespan(receive_timeout));
-    session.setKeepAlive(false);
-  } catch (const Poco::Exception& e) {
-    return Status::InvalidArgument("endpoint " + endpoint + ": " + e.displayText());
-  }
+  SHADEKV_RETURN_IF_ERROR(OpenPostSession(endpoint, options_, receive_timeout, session));
   if (cancel != nullptr && cancel->stopped()) return CancelledBy(cancel);
-  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, std::string(path),
-                                 Poco::Net::HTTPMessage::HTTP_1_1);
-  request.setContentType("application/json");
-  request.setContentLength(static_cast<std::streamsize>(body.size()));
-  try {
-    std::ostream& out = session.sendRequest(request);
-    *connected = true;
-    out << body;
-    out.flush();
-  } catch (const Poco::TimeoutException&) {
-    if (!*connected) return Status::Unavailable(endpoint + ": dial timeout");
-    return Status::Unavailable("sending to " + endpoint + " timed out");
-  } catch (const Poco::Exception& e) {
-    if (!*connected) return Status::Unavailable(endpoint + ": " + e.displayText());
-    return Status::Unavailable("sending to " + endpoint + " failed: " + e.displayText());
-  }
+  SHADEKV_RETURN_IF_ERROR(SendPost(session, endpoint, path, body, connected));
   // From here on the socket exists: a Stop() from another thread wakes the read.
   ScopedCancelHook hook(cancel, [&session] {
     try {

@@ -29,8 +29,6 @@ Result<int64_t> ParseLeaseIdArg(std::string_view arg) {
 
 namespace {
 
-Status TableUnsupported() { return Status::Unimplemented("table not supported as output format"); }
-
 // The header's fields without braces: "cluster_id":N,"member_id":N,...
 std::string FlatHeader(const Poco::JSON::Object::Ptr& resp) {
   Poco::JSON::Object::Ptr header = GetObject(resp, "header");

@@ -13,12 +13,6 @@ namespace shadekv::ctl {
 
 namespace {
 
-Poco::JSON::Object::Ptr Wrap(const std::string& name, const Poco::JSON::Object::Ptr& op) {
-  Poco::JSON::Object::Ptr wrapped = new Poco::JSON::Object;
-  wrapped->set(name, op);
-  return wrapped;
-}
-
 Status DeleteKey(const GatewayClient& client, const std::string& key) {
   Poco::JSON::Object::Ptr body = new Poco::JSON::Object;
   body->set("key", Base64Encode(key));
@@ -50,11 +44,11 @@ Result<HeldLock> AcquireLock(const GatewayClient& client, const std::string& nam
   Poco::JSON::Array::Ptr compare = new Poco::JSON::Array;
   compare->add(CompareCreateRevision(held.key, 0));
   Poco::JSON::Array::Ptr success = new Poco::JSON::Array;
-  success->add(Wrap("request_put", put));
-  success->add(Wrap("request_range", PrefixByCreateRequest(prefix, false, 0)));
+  success->add(TxnOp("request_put", put));
+  success->add(TxnOp("request_range", PrefixByCreateRequest(prefix, false, 0)));
   Poco::JSON::Array::Ptr failure = new Poco::JSON::Array;
-  failure->add(Wrap("request_range", get));
-  failure->add(Wrap("request_range", PrefixByCreateRequest(prefix, false, 0)));
+  failure->add(TxnOp("request_range", get));
+  failure->add(TxnOp("request_range", PrefixByCreateRequest(prefix, false, 0)));
   Poco::JSON::Object::Ptr txn = new Poco::JSON::Object;
   txn->set("compare", compare);
   txn->set("success", success);

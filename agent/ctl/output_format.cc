@@ -19,21 +19,9 @@ Result<OutputFormat> ParseOutputFormat(std::string_view name) {
                                  "\" (shadectl supports simple, json and table)");
 }
 
-namespace {
-
 Status TableUnsupported() { return Status::Unimplemented("table not supported as output format"); }
 
-std::string Hex(uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%" PRIx64, v);
-  return buf;
-}
-
-std::string Hex16(uint64_t v) {
-  char buf[32];
-  std::snprintf(buf, sizeof(buf), "%16" PRIx64, v);
-  return buf;
-}
+namespace {
 
 // etcdctl's addHexPrefix(hex.EncodeToString(b)).
 std::string HexBytes(std::string_view bytes) {
@@ -48,7 +36,9 @@ std::string HexBytes(std::string_view bytes) {
   return out;
 }
 
-void AppendKv(const Poco::JSON::Object::Ptr& kv, const PrintOptions& opts, std::string& out) {
+}  // namespace
+
+void AppendSimpleKv(const Poco::JSON::Object::Ptr& kv, const PrintOptions& opts, std::string& out) {
   std::string key = GetBytes(kv, "key");
   std::string value = GetBytes(kv, "value");
   if (opts.hex) {
@@ -59,27 +49,41 @@ void AppendKv(const Poco::JSON::Object::Ptr& kv, const PrintOptions& opts, std::
   out += value + "\n";
 }
 
+namespace {
+
+std::string Hex(uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%" PRIx64, v);
+  return buf;
+}
+
+std::string Hex16(uint64_t v) {
+  char buf[32];
+  std::snprintf(buf, sizeof(buf), "%16" PRIx64, v);
+  return buf;
+}
+
 std::string JsonLine(const Poco::JSON::Object::Ptr& resp) { return EtcdctlJson(resp) + "\n"; }
 
 std::string SimpleRange(const Poco::JSON::Object::Ptr& resp, const PrintOptions& opts) {
   std::string out;
   if (opts.count_only) return std::to_string(GetInt64(resp, "count")) + "\n";
   if (auto kvs = GetArray(resp, "kvs")) {
-    for (size_t i = 0; i < kvs->size(); ++i) AppendKv(kvs->getObject(i), opts, out);
+    for (size_t i = 0; i < kvs->size(); ++i) AppendSimpleKv(kvs->getObject(i), opts, out);
   }
   return out;
 }
 
 std::string SimplePut(const Poco::JSON::Object::Ptr& resp, const PrintOptions& opts) {
   std::string out = "OK\n";
-  if (auto prev = GetObject(resp, "prev_kv")) AppendKv(prev, opts, out);
+  if (auto prev = GetObject(resp, "prev_kv")) AppendSimpleKv(prev, opts, out);
   return out;
 }
 
 std::string SimpleDelete(const Poco::JSON::Object::Ptr& resp, const PrintOptions& opts) {
   std::string out = std::to_string(GetInt64(resp, "deleted")) + "\n";
   if (auto prevs = GetArray(resp, "prev_kvs")) {
-    for (size_t i = 0; i < prevs->size(); ++i) AppendKv(prevs->getObject(i), opts, out);
+    for (size_t i = 0; i < prevs->size(); ++i) AppendSimpleKv(prevs->getObject(i), opts, out);
   }
   return out;
 }

@@ -27,12 +27,21 @@ enum class OutputFormat { kSimple, kJson, kTable };
 // supported: InvalidArgument naming the supported ones.
 Result<OutputFormat> ParseOutputFormat(std::string_view name);
 
+// etcdctl's error for a format it has no printer for (see above); every
+// printer, this file's and the lease ones, fails with it.
+Status TableUnsupported();
+
 struct PrintOptions {
   OutputFormat format = OutputFormat::kSimple;
   bool hex = false;         // --hex: keys and values as \x.. escapes
   bool value_only = false;  // get --print-value-only
   bool count_only = false;  // get --count-only: simple prints only the count
 };
+
+// etcdctl's printKV for the simple format (get and watch): the key (unless
+// opts.value_only) and the value, each on its own line; with opts.hex as
+// \x.. escapes. Appends to `out`.
+void AppendSimpleKv(const Poco::JSON::Object::Ptr& kv, const PrintOptions& opts, std::string& out);
 
 Result<std::string> FormatRange(const Poco::JSON::Object::Ptr& resp, const PrintOptions& opts);
 Result<std::string> FormatPut(const Poco::JSON::Object::Ptr& resp, const PrintOptions& opts);

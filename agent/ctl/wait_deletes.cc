@@ -85,4 +85,10 @@ Result<Poco::JSON::Object::Ptr> WaitDeletes(const GatewayClient& client, const s
   }
 }
 
+Poco::JSON::Object::Ptr TxnOp(const std::string& kind, const Poco::JSON::Object::Ptr& request) {
+  Poco::JSON::Object::Ptr op = new Poco::JSON::Object;
+  op->set(kind, request);
+  return op;
+}
+
 }  // namespace shadekv::ctl

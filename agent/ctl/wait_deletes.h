@@ -33,5 +33,8 @@ Status WaitDelete(const GatewayClient& client, const std::string& key, int64_t f
 Poco::JSON::Object::Ptr PrefixByCreateRequest(const std::string& prefix, bool newest,
                                               int64_t max_create_revision);
 Poco::JSON::Object::Ptr CompareCreateRevision(const std::string& key, int64_t revision);
+// One txn operation: {`kind`: `request`}, `kind` being "request_put",
+// "request_range" or "request_delete_range".
+Poco::JSON::Object::Ptr TxnOp(const std::string& kind, const Poco::JSON::Object::Ptr& request);
 
 }  // namespace shadekv::ctl

@@ -7,6 +7,7 @@
 
 #include "agent/ctl/go_format.h"
 #include "agent/ctl/json_util.h"
+#include "agent/ctl/output_format.h"
 
 namespace shadekv::ctl {
 
@@ -16,28 +17,6 @@ Poco::JSON::Object::Ptr Event(const Poco::JSON::Object::Ptr& result, size_t inde
   Poco::JSON::Array::Ptr events = GetArray(result, "events");
   if (!events || index >= events->size()) return nullptr;
   return events->getObject(static_cast<unsigned>(index));
-}
-
-std::string HexBytes(std::string_view bytes) {
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (char ch : bytes) {
-    auto c = static_cast<unsigned char>(ch);
-    out += "\\x";
-    out += kHex[c >> 4];
-    out += kHex[c & 0xF];
-  }
-  return out;
-}
-
-void AppendKv(const Poco::JSON::Object::Ptr& kv, const PrintOptions& opts, std::string& out) {
-  std::string key = GetBytes(kv, "key");
-  std::string value = GetBytes(kv, "value");
-  if (opts.hex) {
-    key = HexBytes(key);
-    value = HexBytes(value);
-  }
-  out += key + "\n" + value + "\n";
 }
 
 std::string EventJson(const Poco::JSON::Object::Ptr& event) {
@@ -89,8 +68,8 @@ Result<std::string> FormatWatchResponse(const Poco::JSON::Object::Ptr& result,
   for (size_t i = 0; i < WatchEventCount(result); ++i) {
     Poco::JSON::Object::Ptr event = Event(result, i);
     out += IsDeleteEvent(result, i) ? "DELETE\n" : "PUT\n";
-    if (Poco::JSON::Object::Ptr prev = GetObject(event, "prev_kv")) AppendKv(prev, opts, out);
-    AppendKv(GetObject(event, "kv"), opts, out);
+    if (Poco::JSON::Object::Ptr prev = GetObject(event, "prev_kv")) AppendSimpleKv(prev, opts, out);
+    AppendSimpleKv(GetObject(event, "kv"), opts, out);
   }
   return out;
 }

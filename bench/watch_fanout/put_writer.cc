@@ -3,7 +3,6 @@
 // handshake's.
 #include "bench/watch_fanout/put_writer.h"
 
-#include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
@@ -12,23 +11,14 @@
 
 #include <chrono>
 #include <cstdio>
-#include <sstream>
 #include <thread>
 
+#include "agent/api/go_base64.h"
 #include "agent/api/json_value.h"
 #include "bench/watch_fanout/watch_stream_set.h"
 
 namespace shadekv::bench {
 namespace {
-
-std::string Base64(const std::string& bytes) {
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out);
-  encoder.rdbuf()->setLineLength(0);
-  encoder << bytes;
-  encoder.close();
-  return out.str();
-}
 
 Result<int64_t> HeaderRevision(const std::string& body) {
   Result<api::JsonValue> json = api::ParseWholeJson(body);
@@ -55,7 +45,7 @@ std::string PutKey(const std::string& key_prefix, int i) {
 
 Status RunPuts(const PutPlan& plan, std::vector<PutRecord>* records) {
   const std::string value(static_cast<size_t>(plan.value_bytes), 'v');
-  const std::string value_b64 = Base64(value);
+  const std::string value_b64 = api::EncodeBase64(value);
   try {
     Poco::Net::HTTPClientSession session(plan.host, static_cast<Poco::UInt16>(plan.port));
     session.setKeepAlive(true);
@@ -66,7 +56,7 @@ Status RunPuts(const PutPlan& plan, std::vector<PutRecord>* records) {
       if (WatchStreamSet::NowNs() >= plan.deadline_ns) {
         return Status::DeadlineExceeded("timed out after " + std::to_string(i) + " puts");
       }
-      const std::string body = "{\"key\":\"" + Base64(PutKey(plan.key_prefix, i)) +
+      const std::string body = "{\"key\":\"" + api::EncodeBase64(PutKey(plan.key_prefix, i)) +
                                "\",\"value\":\"" + value_b64 + "\"}";
       Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, "/v3/kv/put",
                                      Poco::Net::HTTPMessage::HTTP_1_1);

@@ -2,8 +2,6 @@
 // polling waits behind ClusterFixture.
 #include "tests/agent/cluster/cluster_fixture.h"
 
-#include <Poco/Base64Decoder.h>
-#include <Poco/Base64Encoder.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -99,23 +97,6 @@ Result<HttpReply> HttpCall(int port, const std::string& method, const std::strin
     return Status::Unavailable(method + " 127.0.0.1:" + std::to_string(port) + path + ": " +
                                e.displayText());
   }
-}
-
-std::string Base64(const std::string& raw) {
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out);
-  encoder.rdbuf()->setLineLength(0);
-  encoder << raw;
-  encoder.close();
-  return out.str();
-}
-
-std::string Unbase64(const std::string& text) {
-  std::istringstream in(text);
-  Poco::Base64Decoder decoder(in);
-  std::string out;
-  Poco::StreamCopier::copyToString(decoder, out);
-  return out;
 }
 
 std::string ShadekvBinary() {

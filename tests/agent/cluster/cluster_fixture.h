@@ -20,6 +20,7 @@
 #include <gtest/gtest.h>
 
 #include "shadekv/common/status.h"
+#include "tests/agent/cluster/base64_text.h"
 
 namespace shadekv::cluster_testing {
 
@@ -34,9 +35,6 @@ struct HttpReply {
 // reset) are kUnavailable naming the port and path.
 Result<HttpReply> HttpCall(int port, const std::string& method, const std::string& path,
                            const std::string& body, milliseconds timeout);
-
-std::string Base64(const std::string& raw);
-std::string Unbase64(const std::string& text);
 
 // The shadekv binary under test: $SHADEKV_TEST_BIN when set (to run these
 // tests against another build), else the one built with them.

@@ -1,8 +1,8 @@
 // Watch stream client for the cluster tests (see watch_client.h).
 #include "tests/agent/cluster/watch_client.h"
 
-#include <Poco/Base64Decoder.h>
-#include <Poco/Base64Encoder.h>
+#include "tests/agent/cluster/base64_text.h"
+
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
@@ -23,24 +23,6 @@ namespace {
 
 using Poco::JSON::Object;
 
-// Own base64 helpers: this file also links into tests without the cluster fixture.
-std::string ToBase64(const std::string& raw) {
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out);
-  encoder.rdbuf()->setLineLength(0);
-  encoder << raw;
-  encoder.close();
-  return out.str();
-}
-
-std::string FromBase64(const std::string& text) {
-  std::istringstream in(text);
-  Poco::Base64Decoder decoder(in);
-  std::string out;
-  Poco::StreamCopier::copyToString(decoder, out);
-  return out;
-}
-
 int64_t IntField(const Object::Ptr& o, const std::string& name) {
   if (o.isNull() || !o->has(name)) return 0;
   return std::stoll(o->getValue<std::string>(name));
@@ -52,7 +34,7 @@ bool BoolField(const Object::Ptr& o, const std::string& name) {
 
 std::string BytesField(const Object::Ptr& o, const std::string& name) {
   if (o.isNull() || !o->has(name)) return "";
-  return FromBase64(o->getValue<std::string>(name));
+  return Unbase64(o->getValue<std::string>(name));
 }
 
 }  // namespace
@@ -98,8 +80,8 @@ Result<WatchMessage> ParseWatchMessage(const std::string& line) {
 
 std::string WatchCreateJson(const std::string& key, const std::string& range_end,
                             int64_t start_revision, bool prev_kv, const std::string& extra_fields) {
-  std::string j = "{\"create_request\":{\"key\":\"" + ToBase64(key) + "\"";
-  if (!range_end.empty()) j += ",\"range_end\":\"" + ToBase64(range_end) + "\"";
+  std::string j = "{\"create_request\":{\"key\":\"" + Base64(key) + "\"";
+  if (!range_end.empty()) j += ",\"range_end\":\"" + Base64(range_end) + "\"";
   if (start_revision != 0) j += ",\"start_revision\":\"" + std::to_string(start_revision) + "\"";
   if (prev_kv) j += ",\"prev_kv\":true";
   if (!extra_fields.empty()) j += "," + extra_fields;

@@ -12,8 +12,6 @@
 // short wait). %b64(text) expands to base64.
 #include <gtest/gtest.h>
 
-#include <Poco/Base64Encoder.h>
-
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
@@ -24,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/agent/cluster/base64_text.h"
 #include "tests/agent/cluster/watch_client.h"
 #include "tests/agent/compat/compat_runner.h"
 #include "tests/agent/ctl/etcd_fixture.h"
@@ -31,23 +30,15 @@
 namespace shadekv::compat {
 namespace {
 
+using cluster_testing::Base64;
 using cluster_testing::WatchClient;
 using ctl::testing::EtcdProcess;
 using std::chrono::milliseconds;
 
-std::string B64(const std::string& raw) {
-  std::ostringstream out;
-  Poco::Base64Encoder encoder(out);
-  encoder.rdbuf()->setLineLength(0);
-  encoder << raw;
-  encoder.close();
-  return out.str();
-}
-
 std::string Expand(std::string text) {
   for (size_t at = text.find("%b64("); at != std::string::npos; at = text.find("%b64(", at)) {
     size_t close = text.find(')', at);
-    std::string encoded = B64(text.substr(at + 5, close - at - 5));
+    std::string encoded = Base64(text.substr(at + 5, close - at - 5));
     text.replace(at, close + 1 - at, encoded);
     at += encoded.size();
   }
@@ -75,9 +66,9 @@ std::vector<std::string> RunScript(int port, const std::string& script) {
     if (verb == "PUT") {
       std::string key = rest.substr(0, rest.find(' '));
       std::string value = rest.substr(rest.find(' ') + 1);
-      unary("/v3/kv/put", "{\"key\":\"" + B64(key) + "\",\"value\":\"" + B64(value) + "\"}");
+      unary("/v3/kv/put", "{\"key\":\"" + Base64(key) + "\",\"value\":\"" + Base64(value) + "\"}");
     } else if (verb == "DEL") {
-      unary("/v3/kv/deleterange", "{\"key\":\"" + B64(rest) + "\"}");
+      unary("/v3/kv/deleterange", "{\"key\":\"" + Base64(rest) + "\"}");
     } else if (verb == "COMPACT") {
       unary("/v3/kv/compaction", "{\"revision\":\"" + rest + "\"}");
     } else if (verb == "OPEN" || verb == "ONESHOT") {

@@ -23,22 +23,36 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 
+#include "agent/ctl/child_process.h"
+
 namespace shadekv::ctl::testing {
 
-std::string FindInPath(const std::string& name) {
-  if (name.find('/') != std::string::npos) return access(name.c_str(), X_OK) == 0 ? name : "";
-  const char* path = std::getenv("PATH");
-  std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
-  size_t start = 0;
-  while (start <= dirs.size()) {
-    size_t colon = dirs.find(':', start);
-    std::string dir = dirs.substr(start, colon == std::string::npos ? colon : colon - start);
-    std::string candidate = (dir.empty() ? "." : dir) + "/" + name;
-    if (access(candidate.c_str(), X_OK) == 0) return candidate;
-    if (colon == std::string::npos) break;
-    start = colon + 1;
+namespace {
+
+// This process's environment with `overrides` replacing or adding variables.
+std::vector<std::string> EnvironWith(const std::map<std::string, std::string>& overrides) {
+  std::vector<std::string> out;
+  for (char** e = environ; *e != nullptr; ++e) {
+    std::string entry = *e;
+    if (overrides.count(entry.substr(0, entry.find('='))) == 0) out.push_back(entry);
   }
-  return "";
+  for (const auto& [k, v] : overrides) out.push_back(k + "=" + v);
+  return out;
+}
+
+// execve's null-terminated array over `strings`, which must outlive it.
+std::vector<char*> CStrings(const std::vector<std::string>& strings) {
+  std::vector<char*> out;
+  for (const std::string& s : strings) out.push_back(const_cast<char*>(s.c_str()));
+  out.push_back(nullptr);
+  return out;
+}
+
+}  // namespace
+
+std::string FindInPath(const std::string& name) {
+  Result<std::string> found = LookPath(name);
+  return found.ok() ? *found : "";
 }
 
 ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string& stdin_text,
@@ -56,18 +70,8 @@ ProcessResult RunProcess(const std::vector<std::string>& argv, const std::string
     result.err = std::string("pipe: ") + std::strerror(errno);
     return result;
   }
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string entry = *e;
-    std::string key = entry.substr(0, entry.find('='));
-    if (env.count(key) == 0) env_strings.push_back(entry);
-  }
-  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> c_args, c_env;
-  for (const std::string& a : argv) c_args.push_back(const_cast<char*>(a.c_str()));
-  c_args.push_back(nullptr);
-  for (const std::string& e : env_strings) c_env.push_back(const_cast<char*>(e.c_str()));
-  c_env.push_back(nullptr);
+  const std::vector<std::string> env_strings = EnvironWith(env);
+  std::vector<char*> c_args = CStrings(argv), c_env = CStrings(env_strings);
 
   pid_t pid = fork();
   if (pid == 0) {
@@ -350,17 +354,8 @@ Result<std::unique_ptr<BackgroundProcess>> BackgroundProcess::Start(
     return Status::Internal(std::string("mkdtemp: ") + std::strerror(errno));
   }
   p->dir_ = tmpl;
-  std::vector<std::string> env_strings;
-  for (char** e = environ; *e != nullptr; ++e) {
-    std::string entry = *e;
-    if (env.count(entry.substr(0, entry.find('='))) == 0) env_strings.push_back(entry);
-  }
-  for (const auto& [k, v] : env) env_strings.push_back(k + "=" + v);
-  std::vector<char*> c_args, c_env;
-  for (const std::string& a : argv) c_args.push_back(const_cast<char*>(a.c_str()));
-  c_args.push_back(nullptr);
-  for (const std::string& e : env_strings) c_env.push_back(const_cast<char*>(e.c_str()));
-  c_env.push_back(nullptr);
+  const std::vector<std::string> env_strings = EnvironWith(env);
+  std::vector<char*> c_args = CStrings(argv), c_env = CStrings(env_strings);
   const std::string out_path = tmpl + "/out", err_path = tmpl + "/err";
   int out_fd = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   int err_fd = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

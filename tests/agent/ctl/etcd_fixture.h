@@ -67,7 +67,7 @@ class BackgroundProcess {
 // Reads a whole file ("" when missing).
 std::string ReadFile(const std::string& path);
 
-// The full path of `name` in PATH, or "" when absent.
+// The full path of `name` in PATH (shadectl's LookPath), or "" when absent.
 std::string FindInPath(const std::string& name);
 
 // A TCP port on 127.0.0.1 that was free a moment ago (bound to port 0, read

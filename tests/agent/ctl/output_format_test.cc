@@ -5,15 +5,12 @@
 #include <gtest/gtest.h>
 
 #include "agent/ctl/json_util.h"
+#include "tests/agent/ctl/json_input.h"
 
 namespace shadekv::ctl {
 namespace {
 
-Poco::JSON::Object::Ptr Json(const std::string& text) {
-  Result<Poco::JSON::Object::Ptr> parsed = ParseJsonObject(text);
-  EXPECT_TRUE(parsed.ok()) << parsed.status().ToString();
-  return parsed.ok() ? *parsed : Poco::JSON::Object::Ptr(new Poco::JSON::Object);
-}
+using testing::Json;
 
 PrintOptions Format(OutputFormat f) {
   PrintOptions opts;

@@ -6,15 +6,12 @@
 
 #include "agent/ctl/json_util.h"
 #include "agent/ctl/watch_request.h"
+#include "tests/agent/ctl/json_input.h"
 
 namespace shadekv::ctl {
 namespace {
 
-Poco::JSON::Object::Ptr Json(const std::string& text) {
-  Result<Poco::JSON::Object::Ptr> parsed = ParseJsonObject(text);
-  EXPECT_TRUE(parsed.ok()) << text;
-  return parsed.ok() ? *parsed : Poco::JSON::Object::Ptr(new Poco::JSON::Object);
-}
+using testing::Json;
 
 const char kHeader[] =
     R"("header":{"cluster_id":"10101560796677756362","member_id":"10221683743416816908",)";

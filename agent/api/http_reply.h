@@ -1,0 +1,33 @@
+// Whole (non-streaming) HTTP replies of the etcd gateway, and how an error
+// Status becomes one. Shared by the KV, lease and watch handlers so that the
+// error body, status line and headers are written one way.
+#pragma once
+
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <string>
+
+#include "shadekv/common/status.h"
+
+namespace shadekv::api {
+
+struct HttpReply {
+  int http_status = 200;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+// etcd's JSON error body for `status`, with the HTTP status its code maps to
+// (HttpStatusForCode). The message is kept as it is.
+HttpReply ErrorReply(const Status& status);
+
+// The reply to a malformed first value on a streaming endpoint (watch, lease
+// keepalive): etcd's gateway answers those with code 2 (Unknown), HTTP 500,
+// whatever the parser's own code.
+HttpReply BadStreamRequestReply(const Status& parse_error);
+
+// Sends `reply` with a Content-Length and the standard reason phrase. Throws
+// what Poco throws when the client is gone (callers sit at the HTTP edge).
+void SendWhole(Poco::Net::HTTPServerResponse& response, const HttpReply& reply);
+
+}  // namespace shadekv::api
