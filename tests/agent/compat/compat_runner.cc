@@ -84,6 +84,20 @@ bool IsScalar(const api::JsonValue& v) {
   return v.kind != api::JsonValue::Kind::kArray && v.kind != api::JsonValue::Kind::kObject;
 }
 
+void Print(const api::JsonValue& v, std::string& out);
+
+// Orders an array's items by their printed form.
+void SortItems(api::JsonValue& array) {
+  auto printed = [](const api::JsonValue& v) {
+    std::string out;
+    Print(v, out);
+    return out;
+  };
+  std::sort(
+      array.items.begin(), array.items.end(),
+      [&](const api::JsonValue& a, const api::JsonValue& b) { return printed(a) < printed(b); });
+}
+
 void NormalizeValue(api::JsonValue& v, int64_t base_revision, bool shape_only) {
   static const std::set<std::string> kOpaque = {"cluster_id", "member_id",        "raft_term",
                                                 "leader",     "dbSize",           "dbSizeInUse",
@@ -107,6 +121,11 @@ void NormalizeValue(api::JsonValue& v, int64_t base_revision, bool shape_only) {
       }
     } else {
       NormalizeValue(member, base_revision, shape_only);
+      // etcd lists a lease's keys and the leases themselves in Go map order
+      // (random from run to run), so only the set can be compared.
+      if ((name == "keys" || name == "leases") && member.kind == api::JsonValue::Kind::kArray) {
+        SortItems(member);
+      }
     }
   }
 }
