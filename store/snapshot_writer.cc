@@ -61,7 +61,22 @@ Status ForEachRecord(leveldb::DB* db, const leveldb::Snapshot* snapshot, Visit&&
     record.append(it->value().data(), it->value().size());
     SHADEKV_RETURN_IF_ERROR(visit(record));
   }
-  return FromLevelDb(it->status(), "reading kv meta for a snapshot");
+  SHADEKV_RETURN_IF_ERROR(FromLevelDb(it->status(), "reading kv meta for a snapshot"));
+  uint64_t annotated = 0;
+  for (it->Seek(std::string(1, kAnnotationPrefix)); it->Valid(); it->Next()) {
+    const std::string_view key = AsView(it->key());
+    if (key.empty() || key[0] != kAnnotationPrefix) break;
+    if (!DecodeAnnotationKey(key, &annotated)) {
+      return Status::DataLoss("kv store holds a malformed annotation key: cannot export it");
+    }
+    record.clear();
+    record.push_back(kSnapshotAnnotationRecord);
+    AppendBe64(&record, annotated);
+    AppendBe32(&record, static_cast<uint32_t>(it->value().size()));
+    record.append(it->value().data(), it->value().size());
+    SHADEKV_RETURN_IF_ERROR(visit(record));
+  }
+  return FromLevelDb(it->status(), "reading kv annotations for a snapshot");
 }
 
 // Buffers output into chunks of kSnapshotChunkBytes and hashes it.
