@@ -123,7 +123,8 @@ class ChunkedOutput {
 
 }  // namespace
 
-Status MvccStore::ExportSnapshot(const SnapshotSink& sink, const SnapshotProgress& progress) const {
+Status MvccStore::ExportSnapshot(const SnapshotSink& sink, const SnapshotProgress& progress,
+                                 int64_t* revision) const {
   const View view = AcquireView();
   // The state comes from the snapshot itself: the in-memory values may lag a
   // batch that the snapshot already holds.
@@ -146,6 +147,7 @@ Status MvccStore::ExportSnapshot(const SnapshotSink& sink, const SnapshotProgres
   MvccReader reader(db_.get(), view.snapshot.get());
   SHADEKV_ASSIGN_OR_RETURN(uint32_t keyspace_hash, HashLiveKeyspace(reader, header.revision));
 
+  if (revision != nullptr) *revision = static_cast<int64_t>(header.revision);
   ChunkedOutput out(sink, progress, header.stream_bytes);
   std::string head(kSnapshotMagic);
   AppendBe32(&head, header.format_version);

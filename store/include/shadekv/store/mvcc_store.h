@@ -190,8 +190,11 @@ class MvccStore {
 
   // Streams a consistent point-in-time copy of the whole store (all retained
   // versions, caller meta, revision, compaction revision, applied index) to
-  // `sink`. Format: see store/snapshot_format.h. Any thread.
-  Status ExportSnapshot(const SnapshotSink& sink, const SnapshotProgress& progress = {}) const;
+  // `sink`. Format: see store/snapshot_format.h. Any thread. `revision`,
+  // when not null, is set to the store revision the copy holds before the
+  // first chunk reaches the sink.
+  Status ExportSnapshot(const SnapshotSink& sink, const SnapshotProgress& progress = {},
+                        int64_t* revision = nullptr) const;
 
   // Builds a store at `target_dir` from a stream made by ExportSnapshot.
   // Writes into "<target_dir>.restoring", verifies the SHA-256 trailer and
