@@ -88,4 +88,16 @@ std::string EncodeMetaKey(std::string_view caller_key) {
   return out;
 }
 
+std::string EncodeAnnotationKey(uint64_t revision) {
+  std::string out(1, kAnnotationPrefix);
+  AppendBe64(&out, revision);
+  return out;
+}
+
+bool DecodeAnnotationKey(std::string_view encoded, uint64_t* revision) {
+  if (encoded.size() != 9 || encoded[0] != kAnnotationPrefix) return false;
+  *revision = ReadBe64(encoded.data() + 1);
+  return true;
+}
+
 }  // namespace shadekv::store

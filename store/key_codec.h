@@ -8,6 +8,7 @@
 //   state    := 'm' name -> be64        name in {"applied", "revision",
 //                                        "compact", "compact_cursor"}
 //   meta     := 'u' caller_key -> caller value          (MetaWrite)
+//   annotation := 'a' be64(main) -> caller bytes        (WriteRequest::annotation)
 //
 //   escaped(k): k with each 0x00 written as 0x00 0xFF; with the 0x00 0x01
 //     terminator, user keys keep their byte order and no key's versions
@@ -26,6 +27,7 @@ inline constexpr char kVersionPrefix = 'k';
 inline constexpr char kHistoryPrefix = 'r';
 inline constexpr char kStatePrefix = 'm';
 inline constexpr char kMetaPrefix = 'u';
+inline constexpr char kAnnotationPrefix = 'a';
 
 inline constexpr std::string_view kStateApplied = "mapplied";
 inline constexpr std::string_view kStateRevision = "mrevision";
@@ -61,5 +63,9 @@ std::string EncodeHistoryKey(Revision revision);
 bool DecodeHistoryKey(std::string_view encoded, Revision* revision);
 
 std::string EncodeMetaKey(std::string_view caller_key);
+
+// 'a' be64(revision): sorts by revision, so compaction deletes a prefix range.
+std::string EncodeAnnotationKey(uint64_t revision);
+bool DecodeAnnotationKey(std::string_view encoded, uint64_t* revision);
 
 }  // namespace shadekv::store

@@ -129,6 +129,19 @@ Result<bool> MvccStore::CompactStep(size_t max_versions) {
     }
     history->Next();
   }
+  // Annotations go with the history they describe: every one below the
+  // history entries handled so far (each revision has at most one).
+  std::unique_ptr<leveldb::Iterator> annotations(db_->NewIterator(leveldb::ReadOptions()));
+  const uint64_t annotated_below = std::min(cursor.next.main, target);
+  for (annotations->Seek(EncodeAnnotationKey(0)); annotations->Valid(); annotations->Next()) {
+    uint64_t annotated = 0;
+    if (!DecodeAnnotationKey(AsView(annotations->key()), &annotated) ||
+        annotated >= annotated_below) {
+      break;
+    }
+    batch.Delete(annotations->key());
+  }
+  SHADEKV_RETURN_IF_ERROR(FromLevelDb(annotations->status(), "scanning kv annotations"));
   batch.Put(std::string(kStateCompactCursor), EncodeCursor(cursor));
   SHADEKV_RETURN_IF_ERROR(
       FromLevelDb(db_->Write(leveldb::WriteOptions(), &batch), "writing compaction step"));

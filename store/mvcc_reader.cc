@@ -107,7 +107,10 @@ Result<std::vector<ChangeEvent>> MvccReader::ReadChanges(uint64_t from_exclusive
     if (revision.main > to_inclusive) break;
     if (events.empty() || events.back().revision != static_cast<int64_t>(revision.main)) {
       if (events.size() == max_events) break;
-      events.push_back(ChangeEvent{static_cast<int64_t>(revision.main), {}});
+      events.push_back(ChangeEvent{static_cast<int64_t>(revision.main), {}, {}});
+      leveldb::Status s =
+          db_->Get(options_, EncodeAnnotationKey(revision.main), &events.back().annotation);
+      if (!s.IsNotFound()) SHADEKV_RETURN_IF_ERROR(FromLevelDb(s, "reading kv annotation"));
     }
     const std::string user_key(View(history->value()));
     const std::string vkey = EncodeVersionKey(user_key, revision);

@@ -155,6 +155,10 @@ Result<ApplyResult> MvccStore::Apply(const WriteRequest& request, uint64_t raft_
     result.event = executor.TakeEvent();
     if (new_revision != begin_revision) {
       batch.Put(std::string(kStateRevision), EncodeBe64(static_cast<uint64_t>(new_revision)));
+      if (!request.annotation.empty()) {
+        batch.Put(EncodeAnnotationKey(static_cast<uint64_t>(new_revision)), request.annotation);
+        result.event.annotation = request.annotation;
+      }
     }
     for (const MetaWrite& meta : request.meta) {
       if (meta.value.has_value()) {

@@ -1,14 +1,16 @@
 // The kv snapshot stream: a point-in-time copy of a whole MvccStore, used for
-// Raft InstallSnapshot and a shadow's initial sync. Versioned; never change
-// version 1's layout, add version 2.
+// Raft InstallSnapshot and a shadow's initial sync. Versioned; never change a
+// version's layout, add a new version. Version 2 = version 1 plus annotation
+// records; readers accept both.
 //
 //   stream   := header record* trailer
-//   header   := "SHKVSNAP" be32(format_version = 1) be64(revision)
+//   header   := "SHKVSNAP" be32(format_version = 1 | 2) be64(revision)
 //               be64(compact_revision) be64(applied_index) be64(record_count)
 //               be64(stream_bytes)                      -- 52 bytes
-//   record   := version | meta
+//   record   := version | meta | annotation            (annotation: v2 only)
 //   version  := 0x01 be64(main) be64(sub) be32(len) user_key be32(len) kv_record
 //   meta     := 0x02 be32(len) caller_key be32(len) value
+//   annotation := 0x03 be64(revision) be32(len) bytes
 //   trailer  := "SHKVEND!" sha256(header and records) be32(keyspace hash)
 //
 // kv_record is store/kv_record.h's encoding. stream_bytes is the length of
@@ -23,11 +25,13 @@ namespace shadekv::store {
 
 inline constexpr std::string_view kSnapshotMagic = "SHKVSNAP";
 inline constexpr std::string_view kSnapshotTrailerMagic = "SHKVEND!";
-inline constexpr uint32_t kSnapshotFormatVersion = 1;
+inline constexpr uint32_t kSnapshotFormatVersion = 2;
+inline constexpr uint32_t kSnapshotOldestFormatVersion = 1;
 inline constexpr size_t kSnapshotHeaderBytes = 8 + 4 + 5 * 8;
 inline constexpr size_t kSnapshotTrailerBytes = 8 + 32 + 4;
 inline constexpr char kSnapshotVersionRecord = 0x01;
 inline constexpr char kSnapshotMetaRecord = 0x02;
+inline constexpr char kSnapshotAnnotationRecord = 0x03;
 // Largest key or value a record may announce; anything longer is corruption.
 inline constexpr uint32_t kSnapshotMaxFieldBytes = 256u << 20;
 

@@ -112,11 +112,13 @@ Result<SnapshotHeader> ReadHeader(StreamReader* in) {
   header.applied_index = ReadBe64(rest.data() + 20);
   header.record_count = ReadBe64(rest.data() + 28);
   header.stream_bytes = ReadBe64(rest.data() + 36);
-  if (header.format_version != kSnapshotFormatVersion) {
+  if (header.format_version < kSnapshotOldestFormatVersion ||
+      header.format_version > kSnapshotFormatVersion) {
     return Status::InvalidArgument(
         "kv snapshot format version " + std::to_string(header.format_version) +
-        " is not supported (this build reads version " + std::to_string(kSnapshotFormatVersion) +
-        "): upgrade this member first");
+        " is not supported (this build reads versions " +
+        std::to_string(kSnapshotOldestFormatVersion) + " to " +
+        std::to_string(kSnapshotFormatVersion) + "): upgrade this member first");
   }
   if (header.revision == 0 || header.revision > static_cast<uint64_t>(INT64_MAX) ||
       header.compact_revision > header.revision) {
@@ -181,6 +183,16 @@ Status Import(StreamReader* in, leveldb::DB* db, SnapshotHeader* header_out,
       const std::string key = EncodeMetaKey(key_view);
       SHADEKV_ASSIGN_OR_RETURN(std::string_view value, ReadField(in, i, "value"));
       batch.Put(key, leveldb::Slice(value.data(), value.size()));
+    } else if (type == kSnapshotAnnotationRecord && header.format_version >= 2) {
+      SHADEKV_ASSIGN_OR_RETURN(std::string_view rev, in->Read(8, "an annotation revision"));
+      const uint64_t revision = ReadBe64(rev.data());
+      SHADEKV_ASSIGN_OR_RETURN(std::string_view value, ReadField(in, i, "value"));
+      if (revision == 0 || revision > header.revision) {
+        return Corrupt(i, in->offset(),
+                       "annotates revision " + std::to_string(revision) +
+                           " outside the snapshot's revision " + std::to_string(header.revision));
+      }
+      batch.Put(EncodeAnnotationKey(revision), leveldb::Slice(value.data(), value.size()));
     } else {
       return Corrupt(i, in->offset(),
                      "has unknown type " + std::to_string(static_cast<uint8_t>(type)));

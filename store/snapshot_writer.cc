@@ -61,7 +61,22 @@ Status ForEachRecord(leveldb::DB* db, const leveldb::Snapshot* snapshot, Visit&&
     record.append(it->value().data(), it->value().size());
     SHADEKV_RETURN_IF_ERROR(visit(record));
   }
-  return FromLevelDb(it->status(), "reading kv meta for a snapshot");
+  SHADEKV_RETURN_IF_ERROR(FromLevelDb(it->status(), "reading kv meta for a snapshot"));
+  uint64_t annotated = 0;
+  for (it->Seek(std::string(1, kAnnotationPrefix)); it->Valid(); it->Next()) {
+    const std::string_view key = AsView(it->key());
+    if (key.empty() || key[0] != kAnnotationPrefix) break;
+    if (!DecodeAnnotationKey(key, &annotated)) {
+      return Status::DataLoss("kv store holds a malformed annotation key: cannot export it");
+    }
+    record.clear();
+    record.push_back(kSnapshotAnnotationRecord);
+    AppendBe64(&record, annotated);
+    AppendBe32(&record, static_cast<uint32_t>(it->value().size()));
+    record.append(it->value().data(), it->value().size());
+    SHADEKV_RETURN_IF_ERROR(visit(record));
+  }
+  return FromLevelDb(it->status(), "reading kv annotations for a snapshot");
 }
 
 // Buffers output into chunks of kSnapshotChunkBytes and hashes it.
@@ -108,7 +123,8 @@ class ChunkedOutput {
 
 }  // namespace
 
-Status MvccStore::ExportSnapshot(const SnapshotSink& sink, const SnapshotProgress& progress) const {
+Status MvccStore::ExportSnapshot(const SnapshotSink& sink, const SnapshotProgress& progress,
+                                 int64_t* revision) const {
   const View view = AcquireView();
   // The state comes from the snapshot itself: the in-memory values may lag a
   // batch that the snapshot already holds.
@@ -131,6 +147,7 @@ Status MvccStore::ExportSnapshot(const SnapshotSink& sink, const SnapshotProgres
   MvccReader reader(db_.get(), view.snapshot.get());
   SHADEKV_ASSIGN_OR_RETURN(uint32_t keyspace_hash, HashLiveKeyspace(reader, header.revision));
 
+  if (revision != nullptr) *revision = static_cast<int64_t>(header.revision);
   ChunkedOutput out(sink, progress, header.stream_bytes);
   std::string head(kSnapshotMagic);
   AppendBe32(&head, header.format_version);

@@ -328,7 +328,8 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
                        kClusterVersion + "\"}"};
     }
     if (path == "/metrics") {
-      return {200, metrics_->Render(), "text/plain; version=0.0.4; charset=utf-8"};
+      return {200, metrics_->Render() + member_->ExtraMetrics(),
+              "text/plain; version=0.0.4; charset=utf-8"};
     }
     std::string key;
     if (!RouteKey(path, &key)) {

@@ -17,8 +17,11 @@
 #include "agent/api/client_api.h"
 #include "agent/ctl/flags.h"
 #include "agent/daemon/agent_config.h"
+#include "agent/server/agent_host_services.h"
+#include "agent/server/event_envelope.h"
 #include "agent/server/member.h"
 #include "agent/server/member_directory.h"
+#include "shadekv/plugin_host/plugin_host.h"
 
 namespace {
 
@@ -49,6 +52,8 @@ in ./default.shadekv. Every flag can also be set in --config-file as
   --max-request-bytes N              largest client request (1572864)
   --experimental-watch-progress-notify-interval D
                                      progress notifications to progress_notify watchers (10m)
+  --plugin PATH                      load a plugin (.so); repeatable
+  --plugin-config NAME.KEY=VALUE     a setting for plugin NAME; repeatable
   --log-level LEVEL                  debug, info (default), warn, error
   --config-file FILE                 read flags from FILE; the command line wins
   --help, --version
@@ -76,10 +81,12 @@ int Fail(const Status& status) {
   return 1;
 }
 
-Result<std::map<std::string, std::string>> CollectFlags(int argc, char** argv, bool* help,
-                                                        bool* version) {
+Result<shadekv::agent::FlagValues> CollectFlags(int argc, char** argv, bool* help, bool* version) {
   std::vector<shadekv::ctl::FlagSpec> specs;
   for (const std::string& name : shadekv::agent::AgentFlagNames()) {
+    specs.push_back({name, 0, shadekv::ctl::FlagKind::kString});
+  }
+  for (const std::string& name : shadekv::agent::RepeatableAgentFlagNames()) {
     specs.push_back({name, 0, shadekv::ctl::FlagKind::kString});
   }
   specs.push_back({"help", 'h', shadekv::ctl::FlagKind::kBool});
@@ -92,16 +99,28 @@ Result<std::map<std::string, std::string>> CollectFlags(int argc, char** argv, b
   }
   *help = parsed.GetBool("help");
   *version = parsed.GetBool("version");
-  std::map<std::string, std::string> values;
+  shadekv::agent::FlagValues file;
   if (parsed.Has("config-file")) {
-    SHADEKV_ASSIGN_OR_RETURN(values, shadekv::agent::ReadConfigFile(parsed.Get("config-file")));
+    SHADEKV_ASSIGN_OR_RETURN(file, shadekv::agent::ReadConfigFileValues(parsed.Get("config-file")));
   }
+  shadekv::agent::FlagValues command_line;
   for (const std::string& name : parsed.Names()) {
     if (name != "help" && name != "version" && name != "config-file") {
-      values[name] = parsed.Get(name);
+      command_line[name] = parsed.GetAll(name);
     }
   }
-  return values;
+  return shadekv::agent::MergeFlagValues(file, command_line);
+}
+
+// Loads the configured plugins (none: a host with no plugin). `services`
+// must outlive the host.
+Result<std::unique_ptr<shadekv::plugin_host::PluginHost>> LoadPlugins(
+    const shadekv::agent::AgentConfig& config, shadekv::plugin_host::HostServices* services) {
+  std::vector<shadekv::plugin_host::PluginSetting> settings;
+  for (const shadekv::agent::PluginConfigEntry& entry : config.plugin_config) {
+    settings.push_back({entry.plugin, entry.key, entry.value});
+  }
+  return shadekv::plugin_host::PluginHost::Load(config.plugins, settings, services);
 }
 
 }  // namespace
@@ -109,7 +128,7 @@ Result<std::map<std::string, std::string>> CollectFlags(int argc, char** argv, b
 int main(int argc, char** argv) {
   bool help = false;
   bool version = false;
-  Result<std::map<std::string, std::string>> flags = CollectFlags(argc, argv, &help, &version);
+  Result<shadekv::agent::FlagValues> flags = CollectFlags(argc, argv, &help, &version);
   if (!flags.ok()) return Fail(flags.status());
   if (help) {
     std::fputs(kUsage, stdout);
@@ -119,7 +138,7 @@ int main(int argc, char** argv) {
     std::puts("shadekv 0.1.0 (etcd API 3.4)");
     return 0;
   }
-  Result<shadekv::agent::AgentConfig> config = shadekv::agent::BuildAgentConfig(*flags);
+  Result<shadekv::agent::AgentConfig> config = shadekv::agent::BuildAgentConfigFromValues(*flags);
   if (!config.ok()) return Fail(config.status());
   SetUpLogging(config->log_level);
   Poco::Logger& log = Poco::Logger::get("shadekv");
@@ -157,8 +176,39 @@ int main(int argc, char** argv) {
   options.max_request_bytes = static_cast<uint64_t>(config->max_request_bytes);
   options.watch_progress_notify_interval = config->watch_progress_notify_interval;
 
+  // Plugins load before the member starts, so a bad plugin stops us before
+  // we bind anything and no applied revision escapes them. Their history
+  // calls answer kUnavailable until the member's store is attached below.
+  shadekv::agent::AgentHostServices services;
+  Result<std::unique_ptr<shadekv::plugin_host::PluginHost>> plugins =
+      LoadPlugins(*config, &services);
+  if (!plugins.ok()) return Fail(plugins.status());
+  shadekv::plugin_host::PluginHost* host = plugins->get();
+  if (host->plugin_count() > 0) {
+    // On the apply thread: one encoding, then a non-blocking hand-off to
+    // each plugin's bounded queue. PublishRequest stays unused until the
+    // request-record format arrives with auth (issue 8).
+    options.on_event = [host](const shadekv::store::ChangeEvent& event,
+                              const shadekv::agent::RaftEntry& entry) {
+      host->PublishEvent(shadekv::agent::EncodeLiveEvent(event, shadekv::agent::EnvelopeOf(entry)));
+    };
+    options.append_metrics = [host](std::string* out) { host->AppendMetrics(out); };
+    for (const shadekv::plugin_host::PluginStats& stats : host->Stats()) {
+      log.information("plugin " + stats.name + " loaded from " + stats.path);
+    }
+  }
+
   Result<std::unique_ptr<shadekv::agent::Member>> member = shadekv::agent::Member::Start(options);
   if (!member.ok()) return Fail(member.status());
+  services.Attach(&(*member)->state_machine());
+  // Nothing may publish once the plugins shut down, and plugins may read the
+  // store until then: the apply loop stops first (the API before it), then
+  // the plugins, and only then does the store close.
+  auto stop_member_and_plugins = [&] {
+    (*member)->Stop();
+    host->Shutdown();
+    member->reset();
+  };
 
   // Like etcd, serve clients only once this member has joined: its name and
   // client URLs are applied through Raft, so a leader exists and the log is
@@ -169,7 +219,7 @@ int main(int argc, char** argv) {
   while (!(*member)->WaitPublished(std::chrono::milliseconds(0))) {
     if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) {
       log.information("stop signal received before joining the cluster; stopping");
-      member->reset();
+      stop_member_and_plugins();
       return 0;
     }
     if (!said_waiting &&
@@ -184,7 +234,10 @@ int main(int argc, char** argv) {
   api_options.max_request_bytes = static_cast<size_t>(config->max_request_bytes);
   Result<std::unique_ptr<shadekv::api::ClientApi>> api =
       shadekv::api::ClientApi::Start(api_options, member->get());
-  if (!api.ok()) return Fail(api.status());
+  if (!api.ok()) {
+    stop_member_and_plugins();
+    return Fail(api.status());
+  }
 
   std::string urls;
   for (const std::string& url : (*api)->urls()) urls += (urls.empty() ? "" : ",") + url;
@@ -196,7 +249,7 @@ int main(int argc, char** argv) {
   log.information(std::string("received ") + (signal_number == SIGTERM ? "SIGTERM" : "SIGINT") +
                   ", shutting down");
   api->reset();
-  member->reset();
+  stop_member_and_plugins();
   log.information("stopped");
   return 0;
 }

@@ -9,6 +9,8 @@
 #include <type_traits>
 #include <variant>
 
+#include "agent/server/event_envelope.h"
+
 namespace shadekv::agent {
 namespace {
 
@@ -101,6 +103,8 @@ Result<AppliedEntry> KvStateMachine::Apply(uint64_t index, std::string_view payl
   {
     std::shared_lock lock(store_mu_);
     store::WriteRequest request = ToWriteRequest(entry->op);
+    // Stored with the revision so history carries who/when like live events.
+    request.annotation = EncodeEventEnvelope(EnvelopeOf(*entry));
     // Asked while the entry applies, so every member answers alike.
     request.lease_exists = [this](int64_t id) {
       return lessor_.With([id](lease::LeaseTable& t, int64_t) { return t.Exists(id); });
@@ -219,6 +223,12 @@ Result<std::vector<store::ChangeEvent>> KvStateMachine::Changes(int64_t from_exc
                                                                 size_t max_events) const {
   std::shared_lock lock(store_mu_);
   return store_->Changes(from_exclusive, to_inclusive, max_events);
+}
+
+Status KvStateMachine::ExportStoreSnapshot(const store::SnapshotSink& sink,
+                                           int64_t* revision) const {
+  std::shared_lock lock(store_mu_);
+  return store_->ExportSnapshot(sink, {}, revision);
 }
 
 int64_t KvStateMachine::CurrentRevision() const {

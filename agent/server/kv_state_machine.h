@@ -66,6 +66,10 @@ class KvStateMachine : public StateMachine {
   Result<store::HashResult> HashKv(int64_t revision) const;
   Result<std::vector<store::ChangeEvent>> Changes(int64_t from_exclusive, int64_t to_inclusive,
                                                   size_t max_events) const;
+  // Streams the store's snapshot (MvccStore::ExportSnapshot); `*revision`
+  // is the revision it holds, set before the first chunk reaches `sink`. A
+  // snapshot install waits until the export is done.
+  Status ExportStoreSnapshot(const store::SnapshotSink& sink, int64_t* revision) const;
   int64_t CurrentRevision() const;
   int64_t CompactRevision() const;
   Result<std::vector<MemberRecord>> Members() const;

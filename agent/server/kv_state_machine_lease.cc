@@ -10,6 +10,7 @@
 #include <variant>
 
 #include "agent/lease/lease_record.h"
+#include "agent/server/event_envelope.h"
 #include "agent/server/kv_state_machine.h"
 
 namespace shadekv::agent {
@@ -67,6 +68,7 @@ Result<AppliedEntry> KvStateMachine::ApplyLeaseEntry(uint64_t index, const RaftE
     }
     store::WriteRequest request;
     request.op = store::DeleteKeysRequest{std::move(*keys)};
+    request.annotation = EncodeEventEnvelope(EnvelopeOf(entry));
     request.meta.push_back({lease::LeaseMetaKey(revoke->id), std::nullopt});
     Result<store::ApplyResult> result = store_->Apply(request, index);
     if (!result.ok()) return result.status().WithContext(context());

@@ -88,14 +88,25 @@ Result<std::unique_ptr<Member>> Member::Start(const MemberOptions& options) {
   return member;
 }
 
+std::string Member::ExtraMetrics() const {
+  std::string out;
+  if (options_.append_metrics) options_.append_metrics(&out);
+  return out;
+}
+
 void Member::StartWatchHub() {
   watch_history_ = std::make_unique<watch::HistoryOf<KvStateMachine>>(state_machine_.get());
   watch::WatchHubOptions options;
   options.progress_notify_interval = options_.watch_progress_notify_interval;
   watch_hub_ = std::make_unique<watch::WatchHub>(watch_history_.get(), options);
   watch::WatchHub* hub = watch_hub_.get();
+  // The state machine has one listener: fan out, the hub first (watchers
+  // are the latency-sensitive readers), then the plugins' feed.
   state_machine_->SetEventListener(
-      [hub](const store::ChangeEvent& event, const RaftEntry&) { hub->Notify(event); });
+      [hub, on_event = options_.on_event](const store::ChangeEvent& event, const RaftEntry& entry) {
+        hub->Notify(event);
+        if (on_event) on_event(event, entry);
+      });
   state_machine_->SetRestoreListener([hub](int64_t revision) { hub->OnRevisionJump(revision); });
 }
 
@@ -128,7 +139,7 @@ bool Member::WaitPublished(std::chrono::milliseconds timeout) {
   return stop_cv_.wait_for(lock, timeout, [&] { return published_; });
 }
 
-Member::~Member() {
+void Member::Stop() {
   {
     std::lock_guard<std::mutex> lock(stop_mu_);
     stopping_ = true;
@@ -137,6 +148,10 @@ Member::~Member() {
   if (publisher_.joinable()) publisher_.join();
   if (lease_timer_.joinable()) lease_timer_.join();
   driver_.reset();  // stops the Raft thread before the stores close
+}
+
+Member::~Member() {
+  Stop();
   state_machine_.reset();
   log_.reset();
 }

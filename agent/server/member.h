@@ -15,6 +15,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -64,6 +65,13 @@ struct MemberOptions {
   // Watch: progress notifications for progress_notify watchers (etcd's
   // --experimental-watch-progress-notify-interval, default 10 minutes).
   std::chrono::milliseconds watch_progress_notify_interval{10 * 60 * 1000};
+  // Called on the apply thread for every new revision, after the watch hub
+  // heard of it (the plugin host's feed). Must never wait: the Raft thread
+  // runs it. Null: nothing beyond the watch hub.
+  KvStateMachine::EventListener on_event;
+  // Appends Prometheus text to GET /metrics after the registry's own (the
+  // plugin host's counters). Any thread. Null: nothing.
+  std::function<void(std::string* out)> append_metrics;
 };
 
 struct LeaseGrantResult {
@@ -99,6 +107,11 @@ class Member {
   // (kUnavailable), a data dir of another cluster or member
   // (kFailedPrecondition).
   static Result<std::unique_ptr<Member>> Start(const MemberOptions& options);
+  // Stops the Raft driver and the member's threads: nothing is applied (or
+  // handed to MemberOptions::on_event) afterwards, while the reads of the
+  // state machine keep working until destruction. Idempotent; the
+  // destructor calls it.
+  void Stop();
   ~Member();
 
   uint64_t id() const { return id_; }
@@ -165,6 +178,8 @@ class Member {
   // The member's metrics: Raft and disk latencies recorded here, request
   // metrics recorded by the API. Rendered by GET /metrics.
   metrics::MetricsRegistry& metrics() { return metrics_; }
+  // What MemberOptions::append_metrics adds ("" when unset).
+  std::string ExtraMetrics() const;
 
   // The watch hub fed by this member's apply loop. Streams opened on it
   // must be closed before the member is destroyed.

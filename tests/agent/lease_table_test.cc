@@ -38,7 +38,7 @@ KeyChange DeleteChange(const std::string& key, int64_t prev_lease) {
   return c;
 }
 
-ChangeEvent Event(std::vector<KeyChange> changes) { return ChangeEvent{2, std::move(changes)}; }
+ChangeEvent Event(std::vector<KeyChange> changes) { return ChangeEvent{2, std::move(changes), {}}; }
 
 LeaseTableOptions NoCheckpoints() {
   LeaseTableOptions o;

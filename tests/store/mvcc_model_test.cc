@@ -347,7 +347,7 @@ class ModelRun {
         p.value.clear();
       }
       p.prev_kv = true;
-      Result<ApplyResult> got = Apply(WriteRequest{p, {}, {}});
+      Result<ApplyResult> got = Apply(WriteRequest{p, {}, {}, {}});
       if (p.ignore_value && prev == before.end()) {
         ASSERT_EQ(got.status(), Status::InvalidArgument("etcdserver: key not found"));
         return;
@@ -363,7 +363,7 @@ class ModelRun {
     } else if (kind < 50) {
       DeleteRangeRequest d = testing::DelReq(Key());
       if (Chance(30)) d.range_end = Key();
-      Result<ApplyResult> got = Apply(WriteRequest{d, {}, {}});
+      Result<ApplyResult> got = Apply(WriteRequest{d, {}, {}, {}});
       ASSERT_TRUE(got.ok()) << got.status().ToString();
       auto w = model_.Begin();
       const int64_t deleted = model_.Delete(&w, d.key, d.range_end);
@@ -377,7 +377,7 @@ class ModelRun {
       std::set<std::string> then_used, else_used;
       txn.success = RandomBranch(&then_used, 0);
       txn.failure = RandomBranch(&else_used, 0);
-      Result<ApplyResult> got = Apply(WriteRequest{txn, {}, {}});
+      Result<ApplyResult> got = Apply(WriteRequest{txn, {}, {}, {}});
       ASSERT_TRUE(got.ok()) << got.status().ToString();
       TxnResponse want;
       auto w = model_.Begin();
@@ -387,7 +387,7 @@ class ModelRun {
     } else if (kind < 73) {
       if (model_.compact >= model_.revision()) return;
       const int64_t rev = Uniform(model_.compact + 1, model_.revision());
-      Result<ApplyResult> got = Apply(WriteRequest{CompactionRequest{rev, false}, {}, {}});
+      Result<ApplyResult> got = Apply(WriteRequest{CompactionRequest{rev, false}, {}, {}, {}});
       ASSERT_TRUE(got.ok()) << got.status().ToString();
       model_.compact = rev;
     } else if (kind < 95) {

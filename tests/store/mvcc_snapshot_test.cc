@@ -223,10 +223,10 @@ TEST_F(MvccSnapshotTest, ForeignStreamsAndUnknownVersionsAreInvalidArgument) {
   ExpectRefused(std::string(4096, '\0'), StatusCode::kInvalidArgument, "zeros");
   Put("a", "1");
   std::string bytes = Export();
-  bytes[11] = 2;  // format version 2
+  bytes[11] = 3;  // format version 3
   ExpectRefused(bytes, StatusCode::kInvalidArgument, "version");
   Status s = MvccStore::RestoreFromSnapshot(target(), FromString(bytes));
-  EXPECT_NE(s.message().find("format version 2 is not supported"), std::string::npos)
+  EXPECT_NE(s.message().find("format version 3 is not supported"), std::string::npos)
       << s.message();
   ExpectRefused(Export() + "x", StatusCode::kDataLoss, "trailing bytes");
 }

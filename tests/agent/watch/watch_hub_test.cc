@@ -78,18 +78,18 @@ class WatchHubTest : public ::testing::Test {
     store::PutRequest p;
     p.key = std::move(key);
     p.value = std::move(value);
-    return Apply({p, {}, {}}, notify);
+    return Apply({p, {}, {}, {}}, notify);
   }
   int64_t Del(std::string key, std::string range_end = "") {
     store::DeleteRangeRequest d;
     d.key = std::move(key);
     d.range_end = std::move(range_end);
-    return Apply({d, {}, {}});
+    return Apply({d, {}, {}, {}});
   }
   void Compact(int64_t revision) {
     store::CompactionRequest c;
     c.revision = revision;
-    Apply({c, {}, {}});
+    Apply({c, {}, {}, {}});
   }
 
   // Reads `stream` until `events` events arrived, a cancel came, or the
@@ -423,7 +423,7 @@ TEST_F(WatchHubTest, SnapshotJumpPastCompactionCancelsWithCompactRevision) {
   for (int i = 0; i < 5; ++i) Put("j", std::to_string(i), /*notify=*/false);
   store::CompactionRequest c;
   c.revision = store_->CurrentRevision();
-  Apply({c, {}, {}}, false);
+  Apply({c, {}, {}, {}}, false);
   hub_->OnRevisionJump(store_->CurrentRevision());
   std::vector<WatchResponse> got = Read(*s, 100);
   ASSERT_EQ(got.size(), 2u);

@@ -164,6 +164,9 @@ struct KeyChange {
 struct ChangeEvent {
   int64_t revision = 0;
   std::vector<KeyChange> changes;
+  // The caller's opaque bytes stored with this revision
+  // (WriteRequest::annotation); empty when none were given.
+  std::string annotation;
 };
 
 }  // namespace shadekv::store

@@ -61,6 +61,12 @@ struct WriteRequest {
   // whose lease does not exist fails the whole request with kNotFound
   // "etcdserver: requested lease not found". Null: every lease exists.
   std::function<bool(int64_t lease)> lease_exists;
+  // Opaque caller bytes kept with the revision this entry makes (the agent
+  // stores who made the change and when), written in the same batch iff the
+  // entry makes a revision; empty stores nothing. Returned with the revision
+  // by Apply and Changes, deleted by compaction below the compaction
+  // revision, carried by snapshots.
+  std::string annotation;
 };
 
 struct ApplyResult {
@@ -164,7 +170,9 @@ class MvccStore {
   // Errors: kOutOfRange "mvcc: required revision has been compacted" when
   // from_exclusive + 1 < CompactRevision() (like etcd, a watch may start at
   // the compaction revision itself; events at exactly the compaction revision
-  // are reported but their prev_kv is gone); kOutOfRange future revision when
+  // are reported but their prev_kv is gone); each event carries its
+  // annotation (gone, like prev_kv, below the compaction revision);
+  // kOutOfRange future revision when
   // to_inclusive > CurrentRevision(). from_exclusive >= to_inclusive: empty.
   Result<std::vector<ChangeEvent>> Changes(int64_t from_exclusive, int64_t to_inclusive,
                                            size_t max_events) const;
@@ -182,8 +190,11 @@ class MvccStore {
 
   // Streams a consistent point-in-time copy of the whole store (all retained
   // versions, caller meta, revision, compaction revision, applied index) to
-  // `sink`. Format: see store/snapshot_format.h. Any thread.
-  Status ExportSnapshot(const SnapshotSink& sink, const SnapshotProgress& progress = {}) const;
+  // `sink`. Format: see store/snapshot_format.h. Any thread. `revision`,
+  // when not null, is set to the store revision the copy holds before the
+  // first chunk reaches the sink.
+  Status ExportSnapshot(const SnapshotSink& sink, const SnapshotProgress& progress = {},
+                        int64_t* revision = nullptr) const;
 
   // Builds a store at `target_dir` from a stream made by ExportSnapshot.
   // Writes into "<target_dir>.restoring", verifies the SHA-256 trailer and
