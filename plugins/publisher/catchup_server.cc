@@ -172,9 +172,20 @@ void ServeCatchup(const shadekv_plugin_host& host, const bus::CatchupRequest& re
     stream.Error(StatusCode::kUnavailable, "this host cannot serve history");
     return;
   }
-  bool compacted = false;
-  std::optional<int64_t> last =
-      StreamHistory(host, request.from_revision, request, limits, stream, &compacted);
+  // A snapshot, not history, when the subscriber asks for what is gone
+  // (from_revision <= compact revision) or has nothing at all (from_revision
+  // 1: a store's revision 1 is its empty initial state, which no EVENT
+  // carries, so history alone can never bring a new subscriber to it).
+  int64_t current = 0, compact = 0;
+  if (host.revisions != nullptr &&
+      host.revisions(host.context, &current, &compact) != SHADEKV_PLUGIN_OK) {
+    compact = 0;
+  }
+  bool compacted = request.from_revision <= std::max<int64_t>(compact, 1);
+  std::optional<int64_t> last;
+  if (!compacted) {
+    last = StreamHistory(host, request.from_revision, request, limits, stream, &compacted);
+  }
   if (compacted) {
     std::optional<int64_t> snapshot = StreamSnapshot(host, stream);
     if (!snapshot) return;
