@@ -2,6 +2,8 @@
 
 #include <zmq.hpp>
 
+#include <cerrno>
+
 #include "shadekv/bus/codec.h"
 
 namespace shadekv::bus {
@@ -233,6 +235,8 @@ Status Subscriber::PollOnce(std::chrono::milliseconds max_wait) {
   try {
     zmq::poll(items.data(), items.size(), max_wait);
   } catch (const zmq::error_t& e) {
+    // A signal (shadekv-sub's SIGTERM) interrupts the wait: not an error.
+    if (e.num() == EINTR) return failed_;
     return Status::Unavailable(std::string("bus subscriber: poll failed: ") + e.what());
   }
   int64_t now = NowMs();
@@ -242,7 +246,9 @@ Status Subscriber::PollOnce(std::chrono::milliseconds max_wait) {
     }
     if (items.size() > s.subs.size() && (items.back().revents & ZMQ_POLLIN)) HandleReply(now);
   } catch (const zmq::error_t& e) {
-    return Status::Unavailable(std::string("bus subscriber: receive failed: ") + e.what());
+    if (e.num() != EINTR) {
+      return Status::Unavailable(std::string("bus subscriber: receive failed: ") + e.what());
+    }
   }
   Carry(sequencer_.Tick(NowMs()));
   PublishStats();

@@ -1,6 +1,7 @@
 #include "plugins/publisher/publisher.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstring>
 #include <vector>
@@ -189,7 +190,9 @@ void Publisher::Run() {
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_heartbeat - now);
     try {
       zmq::poll(items, 3, std::max(wait, std::chrono::milliseconds(1)));
-    } catch (const zmq::error_t&) {
+    } catch (const zmq::error_t& e) {
+      // A signal meant for the agent may land on this thread: keep going.
+      if (e.num() == EINTR) continue;
       return;
     }
     if (items[0].revents & ZMQ_POLLIN) return;

@@ -240,6 +240,53 @@ TEST_F(ShadekvSubTest, KilledMidStreamSkipsNothingAndRepeatsAtMostTheEventInFlig
   EXPECT_LE(duplicates, 1);
 }
 
+TEST_F(ShadekvSubTest, HostsPluginsThatGetTheBusEventsAndNoStore) {
+  std::string recorded = dir_.Sub("recorded.txt");
+  {
+    SubProcess sub(
+        {"--bus", pub_.pub, "--from-rev", "2", "--plugin", RECORDING_PLUGIN_PATH, "--plugin-config",
+         "recording.path=" + recorded, "--plugin-config", "recording.probe_host=1"},
+        out_, err_);
+    ASSERT_GT(sub.pid(), 0);
+    // Let it connect, so the events below arrive live or by catch-up.
+    std::this_thread::sleep_for(300ms);
+    Write(20);
+    ASSERT_TRUE(WaitFor(
+        [&] {
+          std::ifstream in(recorded);
+          std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+          size_t n = 0;
+          for (size_t pos = 0; (pos = text.find("\nevent ", pos)) != std::string::npos; ++pos) ++n;
+          return n >= 20;
+        },
+        10s));
+    sub.Signal(SIGTERM);
+    int status = sub.Wait(10s);
+    ASSERT_TRUE(WIFEXITED(status));
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+  }
+  std::ifstream in(recorded);
+  std::vector<std::string> events;
+  std::string all;
+  for (std::string line; std::getline(in, line);) {
+    all += line + "\n";
+    if (line.rfind("event ", 0) == 0) events.push_back(line.substr(6));
+  }
+  ASSERT_EQ(events.size(), 20u) << all;
+  for (int64_t rev = 2; rev <= 21; ++rev) {
+    std::string hex;
+    static const char* kDigits = "0123456789abcdef";
+    for (unsigned char c : services_->Published(rev)) {
+      hex += kDigits[c >> 4];
+      hex += kDigits[c & 15];
+    }
+    EXPECT_EQ(events[rev - 2], hex) << "revision " << rev;
+  }
+  // No store behind shadekv-sub: history and revisions are unavailable (3).
+  EXPECT_NE(all.find("revisions rc=3"), std::string::npos) << all;
+  EXPECT_NE(all.find("shutdown"), std::string::npos) << all;
+}
+
 TEST_F(ShadekvSubTest, BadArgumentsExitTwoWithAMessage) {
   SubProcess sub({"--bus", pub_.pub, "--from-rev", "zero"}, out_, err_);
   int status = sub.Wait(5s);
