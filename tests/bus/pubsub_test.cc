@@ -85,6 +85,9 @@ TEST_F(PubSubTest, LateSubscriberCatchesUpFromHistoryInBoundedStreams) {
   ASSERT_TRUE(pub.ok()) << pub.status().ToString();
   const int64_t start = Current();
   Write(1000, {pub->host.get()});
+  // All of them gone out on PUB before anyone listens: only history has them.
+  ASSERT_TRUE(WaitFor([&] { return pub->host->Stats()[0].events_delivered == 1000; }, 10s));
+  std::this_thread::sleep_for(100ms);  // the I/O thread drains the inproc pipe
   RecordingConsumer consumer(start);
   RunningSubscriber sub(MakeSubscriber({pub->pub}, &consumer, start));
   ASSERT_TRUE(WaitFor([&] { return consumer.applied() == Current(); }, 20s))
@@ -103,6 +106,9 @@ TEST_F(PubSubTest, CatchUpAcrossACompactionInstallsASnapshotThenContinues) {
   Result<LoadedPublisher> pub = LoadPublisher(services_.get());
   ASSERT_TRUE(pub.ok()) << pub.status().ToString();
   Write(200, {pub->host.get()});
+  // All sent on PUB before the subscriber exists, so they cannot come live.
+  ASSERT_TRUE(WaitFor([&] { return pub->host->Stats()[0].events_delivered == 200; }, 10s));
+  std::this_thread::sleep_for(100ms);  // the I/O thread drains the inproc pipe
   ASSERT_TRUE(services_->Compact(150).ok());
   RecordingConsumer consumer(10);  // far below the compaction
   RunningSubscriber sub(MakeSubscriber({pub->pub}, &consumer, 10));
