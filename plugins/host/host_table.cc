@@ -45,6 +45,7 @@ HostTable::HostTable(const std::string& plugin_name, HostServices* services)
     table_.read_history = &HostTable::ReadHistory;
     table_.export_snapshot = &HostTable::ExportSnapshot;
     table_.revisions = &HostTable::Revisions;
+    table_.identity = &HostTable::Identity;
   }
 }
 
@@ -135,6 +136,22 @@ int32_t HostTable::Revisions(void* context, int64_t* current_revision, int64_t* 
     if (!r.ok()) return CodeFor(r.status());
     *current_revision = r->current;
     *compact_revision = r->compact;
+    return SHADEKV_PLUGIN_OK;
+  } catch (...) {
+    return SHADEKV_PLUGIN_ERROR;
+  }
+}
+
+int32_t HostTable::Identity(void* context, uint64_t* member_id, uint64_t* cluster_id) {
+  auto* self = static_cast<HostTable*>(context);
+  if (self == nullptr || member_id == nullptr || cluster_id == nullptr) {
+    return SHADEKV_PLUGIN_ERROR;
+  }
+  try {
+    Result<HostServices::Identity> id = self->services_->MemberIdentity();
+    if (!id.ok()) return CodeFor(id.status());
+    *member_id = id->member_id;
+    *cluster_id = id->cluster_id;
     return SHADEKV_PLUGIN_OK;
   } catch (...) {
     return SHADEKV_PLUGIN_ERROR;

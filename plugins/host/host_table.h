@@ -33,6 +33,7 @@ class HostTable {
   static int32_t ExportSnapshot(void* context, shadekv_snapshot_sink_fn sink, void* sink_arg,
                                 int64_t* revision, char* error, size_t error_capacity);
   static int32_t Revisions(void* context, int64_t* current_revision, int64_t* compact_revision);
+  static int32_t Identity(void* context, uint64_t* member_id, uint64_t* cluster_id);
 
   HostServices* const services_;
   Poco::Logger& logger_;

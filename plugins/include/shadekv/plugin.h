@@ -119,6 +119,11 @@ typedef struct shadekv_plugin_host {
   /* The latest applied revision and the compact revision (history below it
    * is gone). Returns OK, UNAVAILABLE or ERROR. */
   int32_t (*revisions)(void* context, int64_t* current_revision, int64_t* compact_revision);
+
+  /* Added after the first release of ABI 1: check SHADEKV_HOST_HAS(host,
+   * identity). The member id and cluster id of the embedding agent (what a
+   * publisher puts in its heartbeats). Returns OK or UNAVAILABLE. */
+  int32_t (*identity)(void* context, uint64_t* member_id, uint64_t* cluster_id);
 } shadekv_plugin_host;
 
 /* True when `host` was built with field `field` (ABI growth guard). */

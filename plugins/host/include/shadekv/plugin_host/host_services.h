@@ -44,6 +44,16 @@ class HostServices {
   virtual Result<int64_t> ExportSnapshot(const ChunkSink& sink) = 0;
 
   virtual Result<Revisions> CurrentRevisions() = 0;
+
+  struct Identity {
+    uint64_t member_id = 0;
+    uint64_t cluster_id = 0;
+  };
+  // Who this process is in its cluster (for the publisher's heartbeats). Not
+  // pure virtual, so hosts written before it still compile: kUnavailable.
+  virtual Result<Identity> MemberIdentity() {
+    return Status::Unavailable("this host does not know its member identity");
+  }
 };
 
 }  // namespace shadekv::plugin_host

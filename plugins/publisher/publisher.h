@@ -1,0 +1,71 @@
+// The publisher (bus/PROTOCOL.md): binds PUB and ROUTER, and runs one I/O
+// thread that owns both. ZeroMQ sockets are not thread-safe, so on_event's
+// thread never touches them: it hands each event over an inproc PUSH/PULL
+// pair, which the I/O thread polls together with the ROUTER and its
+// heartbeat timer.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <zmq.hpp>
+
+#include "plugins/publisher/publisher_config.h"
+#include "shadekv/common/status.h"
+#include "shadekv/plugin.h"
+
+namespace shadekv::publisher {
+
+struct PublisherCounters {
+  std::atomic<uint64_t> events_published{0};
+  std::atomic<uint64_t> events_rejected{0};  // on_event bytes that are not an EVENT
+  std::atomic<uint64_t> heartbeats{0};
+  std::atomic<uint64_t> catchup_requests{0};
+  std::atomic<uint64_t> malformed_requests{0};  // answered with ERROR
+};
+
+class Publisher {
+ public:
+  // Binds both sockets (errors name the endpoint: bad address, in use) and
+  // starts the I/O thread. `host` must outlive the publisher.
+  static Result<std::unique_ptr<Publisher>> Start(const PublisherConfig& config,
+                                                  const shadekv_plugin_host* host);
+  ~Publisher();  // stops and joins the I/O thread
+
+  // One EVENT body from the plugin host's thread. Checks it is an EVENT
+  // (kInvalidArgument otherwise) and passes it to the I/O thread; blocks
+  // only while the inproc pipe is full, never on a subscriber.
+  Status Publish(std::string_view body);
+
+  const std::string& pub_endpoint() const { return pub_endpoint_; }
+  const std::string& catchup_endpoint() const { return catchup_endpoint_; }
+  const PublisherCounters& counters() const { return counters_; }
+
+ private:
+  Publisher(const PublisherConfig& config, const shadekv_plugin_host* host);
+  void Run();
+  void SendHeartbeat();
+  void HandleRequest();
+
+  const PublisherConfig config_;
+  const shadekv_plugin_host* host_;
+  uint64_t member_id_ = 0;
+  uint64_t cluster_id_ = 0;
+  zmq::context_t context_;
+  zmq::socket_t pub_;
+  zmq::socket_t router_;
+  zmq::socket_t pipe_in_;   // PULL, I/O thread
+  zmq::socket_t pipe_out_;  // PUSH, the plugin host's thread
+  zmq::socket_t stop_in_;   // PULL, I/O thread
+  zmq::socket_t stop_out_;  // PUSH, the destroying thread
+  std::string pub_endpoint_;
+  std::string catchup_endpoint_;
+  int64_t last_published_ = 0;
+  std::thread thread_;
+  PublisherCounters counters_;
+};
+
+}  // namespace shadekv::publisher
