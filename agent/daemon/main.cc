@@ -201,6 +201,7 @@ int main(int argc, char** argv) {
   Result<std::unique_ptr<shadekv::agent::Member>> member = shadekv::agent::Member::Start(options);
   if (!member.ok()) return Fail(member.status());
   services.Attach(&(*member)->state_machine());
+  services.SetIdentity((*member)->id(), (*member)->cluster_id());
   // Nothing may publish once the plugins shut down, and plugins may read the
   // store until then: the apply loop stops first (the API before it), then
   // the plugins, and only then does the store close.

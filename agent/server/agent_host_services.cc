@@ -83,4 +83,14 @@ Result<AgentHostServices::Revisions> AgentHostServices::CurrentRevisions() {
   return revisions;
 }
 
+Result<plugin_host::HostServices::Identity> AgentHostServices::MemberIdentity() {
+  Identity identity;
+  identity.member_id = member_id_.load();
+  identity.cluster_id = cluster_id_.load();
+  if (identity.member_id == 0) {
+    return Status::Unavailable("the member has not started yet: its identity is not known");
+  }
+  return identity;
+}
+
 }  // namespace shadekv::agent

@@ -27,6 +27,11 @@ class AgentHostServices : public plugin_host::HostServices {
 
   // Serves from `state_machine` from now on. Call once.
   void Attach(const KvStateMachine* state_machine) { state_machine_.store(state_machine); }
+  // The member's ids, for the publisher's heartbeats. Call once, with Attach.
+  void SetIdentity(uint64_t member_id, uint64_t cluster_id) {
+    cluster_id_.store(cluster_id);
+    member_id_.store(member_id);
+  }
 
   // from_revision below 1 means "from the oldest retained revision on": it
   // is read as 1 (kOutOfRange once revision 1 is compacted away). A
@@ -35,11 +40,15 @@ class AgentHostServices : public plugin_host::HostServices {
                               const EventSink& sink) override;
   Result<int64_t> ExportSnapshot(const ChunkSink& sink) override;
   Result<Revisions> CurrentRevisions() override;
+  // kUnavailable until SetIdentity.
+  Result<Identity> MemberIdentity() override;
 
  private:
   Result<const KvStateMachine*> Attached() const;
 
   std::atomic<const KvStateMachine*> state_machine_{nullptr};
+  std::atomic<uint64_t> member_id_{0};  // 0: not known yet
+  std::atomic<uint64_t> cluster_id_{0};
 };
 
 // The bus EVENT bytes of one applied revision and the envelope of the entry

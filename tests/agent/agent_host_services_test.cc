@@ -196,6 +196,16 @@ TEST(AgentHostServicesDetachedTest, EveryCallIsUnavailableBeforeAttach) {
             StatusCode::kUnavailable);
 }
 
+TEST(AgentHostServicesDetachedTest, IdentityIsUnavailableUntilSetThenExact) {
+  AgentHostServices services;
+  EXPECT_EQ(services.MemberIdentity().status().code(), StatusCode::kUnavailable);
+  services.SetIdentity(0xabc, 0x123);
+  auto identity = services.MemberIdentity();
+  ASSERT_TRUE(identity.ok()) << identity.status().ToString();
+  EXPECT_EQ(identity->member_id, 0xabcu);
+  EXPECT_EQ(identity->cluster_id, 0x123u);
+}
+
 TEST(AgentHostServicesCodecTest, DamagedEnvelopeIsDataLossNamingTheRevision) {
   store::ChangeEvent event;
   event.revision = 9;
