@@ -208,6 +208,11 @@ void ClusterFixture::TearDown() {
 }
 
 void ClusterFixture::StartCluster(int n, const std::vector<std::string>& extra) {
+  StartClusterWithFlags(n, [&](int) { return extra; });
+}
+
+void ClusterFixture::StartClusterWithFlags(
+    int n, const std::function<std::vector<std::string>(int i)>& flags_for) {
   std::string initial;
   std::set<int> used;
   for (int i = 0; i < n; ++i) {
@@ -224,11 +229,13 @@ void ClusterFixture::StartCluster(int n, const std::vector<std::string>& extra) 
     used.insert(a.peer_port);
     a.data_dir = root_ + "/" + a.name + ".data";
     a.log_path = root_ + "/" + a.name + ".log";
-    a.extra_flags = extra;
     initial += (initial.empty() ? "" : ",") + a.name + "=" + a.peer_url();
     agents_.push_back(a);
   }
-  for (Agent& a : agents_) a.initial_cluster = initial;
+  for (int i = 0; i < n; ++i) {
+    agents_[i].initial_cluster = initial;
+    agents_[i].extra_flags = flags_for(i);
+  }
   for (int i = 0; i < n; ++i) Start(i);
 }
 

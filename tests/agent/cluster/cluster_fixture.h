@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -103,6 +104,9 @@ class ClusterFixture : public ::testing::Test {
   // Allocates ports and directories for `n` members a, b, c, ... and starts
   // them all as a new cluster. `extra` flags go to every member.
   void StartCluster(int n, const std::vector<std::string>& extra = {});
+  // The same with flags chosen per member (index i; names are set by then).
+  void StartClusterWithFlags(int n,
+                             const std::function<std::vector<std::string>(int i)>& flags_for);
   // Allocates one more member (not started) whose --initial-cluster lists
   // every current member plus itself, with --initial-cluster-state existing.
   int PrepareJoiner(const std::string& name);

@@ -102,29 +102,10 @@ class PluginClusterTest : public ClusterFixture {
   // Like StartCluster, with the recording plugin on every member writing to
   // RecordPath(i).
   void StartWithPlugin(int n) {
-    std::set<int> used;
-    std::string initial;
-    for (int i = 0; i < n; ++i) {
-      Agent a;
-      a.name = std::string(1, static_cast<char>('a' + i));
-      do {
-        a.client_port = PickFreePort();
-        a.peer_port = PickFreePort();
-      } while (a.client_port == 0 || a.peer_port == 0 || a.client_port == a.peer_port ||
-               used.count(a.client_port) || used.count(a.peer_port));
-      used.insert(a.client_port);
-      used.insert(a.peer_port);
-      a.data_dir = root_ + "/" + a.name + ".data";
-      a.log_path = root_ + "/" + a.name + ".log";
-      initial += (initial.empty() ? "" : ",") + a.name + "=" + a.peer_url();
-      agents_.push_back(a);
-    }
-    for (int i = 0; i < n; ++i) {
-      agents_[i].initial_cluster = initial;
-      agents_[i].extra_flags = {"--plugin", RECORDING_PLUGIN_PATH, "--plugin-config",
-                                "recording.path=" + RecordPath(i)};
-    }
-    for (int i = 0; i < n; ++i) Start(i);
+    StartClusterWithFlags(n, [&](int i) {
+      return std::vector<std::string>{"--plugin", RECORDING_PLUGIN_PATH, "--plugin-config",
+                                      "recording.path=" + RecordPath(i)};
+    });
   }
 
   // SIGTERM by PID; waits (bounded) for a clean exit.
