@@ -318,6 +318,8 @@ int DecodeAsEverything(std::string_view bytes) {
   check(DecodeSnapshotEnd(bytes).status());
   check(DecodeCatchupEnd(bytes).status());
   check(DecodeErrorReply(bytes).status());
+  check(DecodeRequestRecord(bytes).status());
+  check(DecodeAlert(bytes).status());
   check(PeekKind(bytes).status());
   return accepted;
 }

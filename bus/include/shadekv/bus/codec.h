@@ -41,6 +41,8 @@ std::string EncodeSnapshotChunk(const SnapshotChunk& chunk);
 std::string EncodeSnapshotEnd(const SnapshotEnd& end);
 std::string EncodeCatchupEnd(const CatchupEnd& end);
 std::string EncodeErrorReply(const ErrorReply& error);
+std::string EncodeRequestRecord(const RequestRecord& record);
+std::string EncodeAlert(const Alert& alert);
 
 Result<ChangeEvent> DecodeEvent(std::string_view body, const CodecLimits& limits = {});
 Result<Heartbeat> DecodeHeartbeat(std::string_view body, const CodecLimits& limits = {});
@@ -51,6 +53,8 @@ Result<SnapshotChunk> DecodeSnapshotChunk(std::string_view body, const CodecLimi
 Result<SnapshotEnd> DecodeSnapshotEnd(std::string_view body, const CodecLimits& limits = {});
 Result<CatchupEnd> DecodeCatchupEnd(std::string_view body, const CodecLimits& limits = {});
 Result<ErrorReply> DecodeErrorReply(std::string_view body, const CodecLimits& limits = {});
+Result<RequestRecord> DecodeRequestRecord(std::string_view body, const CodecLimits& limits = {});
+Result<Alert> DecodeAlert(std::string_view body, const CodecLimits& limits = {});
 
 // The kind of a body, after checking it is a MessagePack array starting with
 // a supported version and a known kind; for dispatching catch-up replies.

@@ -29,7 +29,12 @@ enum class MessageKind : uint64_t {
   kSnapshotEnd = 7,
   kCatchupEnd = 8,
   kError = 9,
+  kRequest = 10,  // plugin on_request records; never on PUB
+  kAlert = 11,    // hunt alerts, on PUB under kAlertTopic
 };
+
+// The last kind this build knows (decoders reject higher numbers).
+inline constexpr MessageKind kLastMessageKind = MessageKind::kAlert;
 
 // "EVENT", "HEARTBEAT", ... ("kind 42" for a number that is not a kind).
 std::string MessageKindName(uint64_t kind);
@@ -37,6 +42,7 @@ std::string MessageKindName(uint64_t kind);
 // PUB topic frames (one byte, so SUB prefix filters select a message type).
 inline constexpr char kEventTopic[] = "E";
 inline constexpr char kHeartbeatTopic[] = "H";
+inline constexpr char kAlertTopic[] = "A";
 
 // One committed store revision and who caused it (PROTOCOL.md: EVENT).
 struct ChangeEvent {
@@ -138,6 +144,49 @@ struct ErrorReply {
   std::string message;
 
   friend bool operator==(const ErrorReply&, const ErrorReply&) = default;
+};
+
+// What became of one client request, as the agent saw it (PROTOCOL.md:
+// REQUEST). Handed to plugins' on_request, denied requests included, so an
+// audit trail and a hunter see attempts as well as committed changes.
+enum class RequestOutcome : uint64_t {
+  kOk = 0,      // served
+  kDenied = 1,  // refused by authentication or authorization
+  kFailed = 2,  // refused for another reason (bad input, compacted, no leader...)
+};
+
+struct RequestRecord {
+  int64_t time_ms = 0;         // receiving member's Unix time when answered, ms
+  uint64_t member_id = 0;      // member that received the request
+  uint64_t request_id = 0;     // as in the EVENT it produced, 0 when none
+  std::string user;            // authenticated user, "" when none
+  std::string client_address;  // "ip:port"
+  std::string operation;       // gateway path, e.g. "/v3/kv/put"
+  std::string key;             // the key or range start it names, "" when none
+  std::string range_end;       // "" for a single key
+  RequestOutcome outcome = RequestOutcome::kOk;
+  uint64_t code = 0;     // shadekv::StatusCode number (0 when served)
+  std::string message;   // error message, "" when served
+  int64_t revision = 0;  // revision it produced or read at, 0 when none
+
+  friend bool operator==(const RequestRecord&, const RequestRecord&) = default;
+};
+
+// "OK", "DENIED", "FAILED" ("outcome 7" for an unknown number).
+std::string RequestOutcomeName(RequestOutcome outcome);
+
+// A security finding of the hunt plugin (PROTOCOL.md: ALERT), with the
+// EVENT and REQUEST bodies that triggered it, byte for byte.
+struct Alert {
+  int64_t time_ms = 0;  // when the rule fired, Unix ms
+  std::string rule;     // the rule's name from the rules file
+  std::string rule_type;
+  std::string severity;               // "low", "medium", "high", "critical"
+  std::string summary;                // one human sentence
+  std::vector<std::string> events;    // EVENT bodies
+  std::vector<std::string> requests;  // REQUEST bodies
+
+  friend bool operator==(const Alert&, const Alert&) = default;
 };
 
 }  // namespace shadekv::bus
