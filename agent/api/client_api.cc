@@ -22,6 +22,7 @@
 #include "agent/api/lease_api.h"
 #include "agent/api/lease_forward.h"
 #include "agent/api/member_header.h"
+#include "agent/api/request_record.h"
 #include "agent/metrics/metrics.h"
 #include "store/txn_validation.h"
 
@@ -253,8 +254,12 @@ bool IsWatchPath(const std::string& path) { return path == "/v3/watch" || path =
 class RequestHandler : public Poco::Net::HTTPRequestHandler {
  public:
   RequestHandler(agent::Member* member, metrics::MetricsRegistry* metrics, size_t max_body,
-                 WatchStreams* watch_streams)
-      : member_(member), metrics_(metrics), max_body_(max_body), watch_streams_(watch_streams) {}
+                 WatchStreams* watch_streams, const RequestObserver* on_request)
+      : member_(member),
+        metrics_(metrics),
+        max_body_(max_body),
+        watch_streams_(watch_streams),
+        on_request_(on_request) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
@@ -264,6 +269,8 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
       // A stream: its own handler, and no latency metric (it lasts as long
       // as the client wants).
       ServeWatch(request, response, *member_, max_body_, *watch_streams_);
+      RequestFacts facts;
+      Report(request, path, &facts, HttpReply{response.getStatus(), ""});
       metrics_
           ->Counter("shadekv_http_requests_total", "HTTP requests by path and status",
                     "path=\"" + path + "\",code=\"" + std::to_string(response.getStatus()) + "\"")
@@ -272,12 +279,15 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     }
     std::string key;
     int http_status = 0;
+    RequestFacts facts;  // filled while serving, for the request record
     if (RouteKey(path, &key) && key == "lease/keepalive" && request.getMethod() == "POST") {
       http_status = ServeLeaseKeepAlive(*member_, request, response, max_body_);
+      Report(request, path, &facts, HttpReply{http_status, ""});
     } else {
-      HttpReply reply = Route(request, path);
+      HttpReply reply = Route(request, path, &facts);
       http_status = reply.http_status;
       SendWhole(response, reply);
+      Report(request, path, &facts, reply);
     }
     double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -318,7 +328,23 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     return false;
   }
 
-  HttpReply Route(Poco::Net::HTTPServerRequest& request, const std::string& path) {
+  // Hands plugins the record of a request under the gateway's prefixes
+  // (not /health, /version, /metrics), after its reply was sent.
+  void Report(const Poco::Net::HTTPServerRequest& request, const std::string& path,
+              RequestFacts* facts, const HttpReply& reply) {
+    if (on_request_ == nullptr || !*on_request_) return;
+    if (path.rfind("/v3/", 0) != 0 && path.rfind("/v3beta/", 0) != 0) return;
+    facts->path = path;
+    facts->client_address = request.clientAddress().toString();
+    facts->member_id = member_->id();
+    facts->time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    (*on_request_)(MakeRequestRecord(*facts, reply));
+  }
+
+  HttpReply Route(Poco::Net::HTTPServerRequest& request, const std::string& path,
+                  RequestFacts* facts) {
     const std::string& method = request.getMethod();
     // etcd's /health and /version answer GET only; /metrics (promhttp) any method.
     if ((path == "/health" || path == "/version") && method != "GET") return MethodNotAllowed();
@@ -345,7 +371,10 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     agent::RequestOrigin origin;
     origin.client_address = request.clientAddress().toString();
     origin.forwarded = request.has(kForwardedHeader);
-    return Routes().at(key)(*member_, body, origin);
+    origin.proposed_request_id = &facts->request_id;
+    HttpReply reply = Routes().at(key)(*member_, body, origin);
+    facts->body = std::move(body);
+    return reply;
   }
 
   static HttpReply MethodNotAllowed() {
@@ -387,16 +416,21 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
   metrics::MetricsRegistry* metrics_;
   size_t max_body_;
   WatchStreams* watch_streams_;
+  const RequestObserver* on_request_;
 };
 
 class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   HandlerFactory(agent::Member* member, metrics::MetricsRegistry* metrics, size_t max_body,
-                 WatchStreams* watch_streams)
-      : member_(member), metrics_(metrics), max_body_(max_body), watch_streams_(watch_streams) {}
+                 WatchStreams* watch_streams, const RequestObserver* on_request)
+      : member_(member),
+        metrics_(metrics),
+        max_body_(max_body),
+        watch_streams_(watch_streams),
+        on_request_(on_request) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new RequestHandler(member_, metrics_, max_body_, watch_streams_);
+    return new RequestHandler(member_, metrics_, max_body_, watch_streams_, on_request_);
   }
 
  private:
@@ -404,6 +438,7 @@ class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
   metrics::MetricsRegistry* metrics_;
   size_t max_body_;
   WatchStreams* watch_streams_;
+  const RequestObserver* on_request_;
 };
 
 Result<Poco::Net::SocketAddress> ParseHttpUrl(const std::string& url) {
@@ -470,6 +505,7 @@ void RegisterMemberGauges(metrics::MetricsRegistry& metrics, agent::Member* memb
 Result<std::unique_ptr<ClientApi>> ClientApi::Start(const ClientApiOptions& options,
                                                     agent::Member* member) {
   std::unique_ptr<ClientApi> api(new ClientApi());
+  api->on_request_ = options.on_request;
   RegisterMemberGauges(member->metrics(), member);
   RegisterWatchGauges(member->metrics(), member);
   // Poco's default pool holds 16 threads; every watch stream keeps one.
@@ -488,7 +524,7 @@ Result<std::unique_ptr<ClientApi>> ClientApi::Start(const ClientApiOptions& opti
       api->urls_.push_back("http://" + socket.address().toString());
       api->servers_.push_back(std::make_unique<Poco::Net::HTTPServer>(
           new HandlerFactory(member, &member->metrics(), options.max_request_bytes,
-                             &api->watch_streams_),
+                             &api->watch_streams_, &api->on_request_),
           *api->pool_, socket, params));
       api->servers_.back()->start();
     } catch (const Poco::Exception& e) {

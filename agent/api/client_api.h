@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/api/request_record.h"
 #include "agent/api/watch_handler.h"
 #include "agent/server/member.h"
 #include "shadekv/common/status.h"
@@ -30,6 +31,9 @@ struct ClientApiOptions {
   // Reserved, not resident: only touched pages cost memory. Generous enough
   // for the deepest request the codec accepts under sanitizers.
   int thread_stack_bytes = 1024 * 1024;
+  // Called after every request under /v3/ (served or refused) with its
+  // record; empty: no records are made.
+  RequestObserver on_request;
 };
 
 class ClientApi {
@@ -48,6 +52,7 @@ class ClientApi {
 
   // Destroyed after the servers that run on it.
   std::unique_ptr<Poco::ThreadPool> pool_;
+  RequestObserver on_request_;  // read by the server threads
   WatchStreams watch_streams_;
   std::vector<std::unique_ptr<Poco::Net::HTTPServer>> servers_;
   std::vector<std::string> urls_;

@@ -8,7 +8,10 @@
 namespace shadekv::api {
 
 HttpReply ErrorReply(const Status& status) {
-  return {HttpStatusForCode(status.code()), EncodeErrorBody(status)};
+  HttpReply reply{HttpStatusForCode(status.code()), EncodeErrorBody(status)};
+  reply.error_code = status.code();
+  reply.error_message = status.message();
+  return reply;
 }
 
 HttpReply BadStreamRequestReply(const Status& parse_error) {

@@ -15,6 +15,10 @@ struct HttpReply {
   int http_status = 200;
   std::string body;
   std::string content_type = "application/json";
+  // Set by ErrorReply: the status behind an error body, so request records
+  // (plugins' on_request) name it without parsing the body back.
+  StatusCode error_code = StatusCode::kOk;
+  std::string error_message = std::string();
 };
 
 // etcd's JSON error body for `status`, with the HTTP status its code maps to

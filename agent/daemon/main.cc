@@ -21,6 +21,7 @@
 #include "agent/server/event_envelope.h"
 #include "agent/server/member.h"
 #include "agent/server/member_directory.h"
+#include "shadekv/bus/codec.h"
 #include "shadekv/plugin_host/plugin_host.h"
 
 namespace {
@@ -186,8 +187,7 @@ int main(int argc, char** argv) {
   shadekv::plugin_host::PluginHost* host = plugins->get();
   if (host->plugin_count() > 0) {
     // On the apply thread: one encoding, then a non-blocking hand-off to
-    // each plugin's bounded queue. PublishRequest stays unused until the
-    // request-record format arrives with auth (issue 8).
+    // each plugin's bounded queue.
     options.on_event = [host](const shadekv::store::ChangeEvent& event,
                               const shadekv::agent::RaftEntry& entry) {
       host->PublishEvent(shadekv::agent::EncodeLiveEvent(event, shadekv::agent::EnvelopeOf(entry)));
@@ -233,6 +233,12 @@ int main(int argc, char** argv) {
   shadekv::api::ClientApiOptions api_options;
   api_options.listen_urls = config->listen_client_urls;
   api_options.max_request_bytes = static_cast<size_t>(config->max_request_bytes);
+  if (host->plugin_count() > 0) {
+    // On the HTTP thread that served the request; same non-blocking hand-off.
+    api_options.on_request = [host](const shadekv::bus::RequestRecord& record) {
+      host->PublishRequest(shadekv::bus::EncodeRequestRecord(record));
+    };
+  }
   Result<std::unique_ptr<shadekv::api::ClientApi>> api =
       shadekv::api::ClientApi::Start(api_options, member->get());
   if (!api.ok()) {

@@ -236,6 +236,7 @@ Result<store::ApplyResult> Member::ProposeAndWait(EntryOp op, const RequestOrigi
                                                   std::chrono::milliseconds timeout) {
   RaftEntry entry;
   entry.request_id = driver_->NextRequestId();
+  if (origin.proposed_request_id != nullptr) *origin.proposed_request_id = entry.request_id;
   entry.origin = id_;
   entry.user = origin.user;
   entry.client_address = origin.client_address;

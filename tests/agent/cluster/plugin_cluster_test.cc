@@ -127,6 +127,12 @@ class PluginClusterTest : public ClusterFixture {
   // The event lines of member i's record (hex decoded), and whether the
   // plugin's shutdown was recorded after them.
   std::vector<std::string> RecordedEvents(int i, bool* shut_down) {
+    return Recorded(i, "event ", shut_down);
+  }
+
+  // The lines of member i's record starting with `tag` (hex decoded), and
+  // whether the plugin's shutdown was recorded after them.
+  std::vector<std::string> Recorded(int i, const std::string& tag, bool* shut_down) {
     std::ifstream in(RecordPath(i));
     EXPECT_TRUE(in.good()) << RecordPath(i);
     std::vector<std::string> events;
@@ -134,9 +140,9 @@ class PluginClusterTest : public ClusterFixture {
     *shut_down = false;
     while (std::getline(in, line)) {
       if (line == "shutdown") *shut_down = true;
-      if (line.rfind("event ", 0) != 0) continue;
-      EXPECT_FALSE(*shut_down) << "event after shutdown";
-      const std::string hex = line.substr(6);
+      if (line.rfind(tag, 0) != 0) continue;
+      EXPECT_FALSE(*shut_down) << tag << "after shutdown";
+      const std::string hex = line.substr(tag.size());
       std::string bytes;
       for (size_t p = 0; p + 1 < hex.size(); p += 2) {
         bytes.push_back(static_cast<char>(std::stoi(hex.substr(p, 2), nullptr, 16)));
@@ -244,6 +250,73 @@ TEST_F(PluginClusterTest, RecordsEveryRevisionWithItsChangesAndEnvelope) {
     EXPECT_GE(event->leader_time_ms, started_ms - 1000) << event->revision;
     EXPECT_LE(event->leader_time_ms, stopped_ms + 1000) << event->revision;
   }
+}
+
+// Every request under /v3/ reaches on_request as a REQUEST record, served or
+// refused, with its key, outcome, code and revision; a write's record names
+// the request id its change event carries.
+TEST_F(PluginClusterTest, RecordsEveryClientRequestServedOrRefused) {
+  StartWithPlugin(1);
+  WaitForLeader({0}, milliseconds(20000));
+  const uint64_t member_id = MemberIdOf(0);  // a request too: before ours
+  const int64_t started_ms = NowMs();
+  Result<int64_t> put = Put(0, "app/a", "1");
+  ASSERT_TRUE(put.ok()) << put.status().ToString();
+  Ok(0, "/v3beta/kv/range", "{\"key\":" + Q("app/") + ",\"range_end\":" + Q("app0") + "}");
+  Result<HttpReply> empty_key = Call(0, "/v3/kv/put", "{\"key\":\"\",\"value\":" + Q("x") + "}");
+  ASSERT_TRUE(empty_key.ok());
+  EXPECT_EQ(empty_key->status, 400);
+  Result<HttpReply> unknown = Call(0, "/v3/kv/nope", "{}");
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown->status, 404);
+  Result<HttpReply> malformed = Call(0, "/v3/kv/deleterange", "{not json");
+  ASSERT_TRUE(malformed.ok());
+  // /health is not a client request on the keyspace: no record.
+  Result<HttpReply> health =
+      HttpCall(agents_[0].client_port, "GET", "/health", "", milliseconds(10000));
+  ASSERT_TRUE(health.ok());
+  Terminate(0);
+
+  bool shut_down = false;
+  std::vector<std::string> events = RecordedEvents(0, &shut_down);
+  std::vector<std::string> bodies = Recorded(0, "request ", &shut_down);
+  ASSERT_EQ(events.size(), 1u);
+  Result<bus::ChangeEvent> event = bus::DecodeEvent(events[0]);
+  ASSERT_TRUE(event.ok()) << event.status().ToString();
+  std::vector<bus::RequestRecord> records;
+  for (const std::string& body : bodies) {
+    Result<bus::RequestRecord> record = bus::DecodeRequestRecord(body);
+    ASSERT_TRUE(record.ok()) << record.status().ToString();
+    // The fixture's own readiness probes come first: start at our put.
+    if (records.empty() && record->operation != "/v3/kv/put") continue;
+    EXPECT_GE(record->time_ms, started_ms - 1000);
+    records.push_back(*record);
+  }
+  ASSERT_EQ(records.size(), 5u);
+  for (const bus::RequestRecord& r : records) {
+    EXPECT_EQ(r.member_id, member_id);
+    EXPECT_THAT(r.client_address, HasSubstr("127.0.0.1:"));
+    EXPECT_EQ(r.user, "");
+  }
+  EXPECT_EQ(records[0].operation, "/v3/kv/put");
+  EXPECT_EQ(records[0].key, "app/a");
+  EXPECT_EQ(records[0].outcome, bus::RequestOutcome::kOk);
+  EXPECT_EQ(records[0].revision, *put);
+  EXPECT_EQ(records[0].request_id, event->request_id);
+  EXPECT_EQ(records[1].operation, "/v3/kv/range");  // /v3beta/ reported as /v3/
+  EXPECT_EQ(records[1].key, "app/");
+  EXPECT_EQ(records[1].range_end, "app0");
+  EXPECT_EQ(records[1].revision, *put);
+  EXPECT_EQ(records[1].request_id, 0u);  // a read proposes nothing
+  EXPECT_EQ(records[2].outcome, bus::RequestOutcome::kFailed);
+  EXPECT_EQ(records[2].code, static_cast<uint64_t>(StatusCode::kInvalidArgument));
+  EXPECT_EQ(records[2].message, "etcdserver: key is not provided");
+  EXPECT_EQ(records[3].operation, "/v3/kv/nope");
+  EXPECT_EQ(records[3].outcome, bus::RequestOutcome::kFailed);
+  EXPECT_EQ(records[3].code, static_cast<uint64_t>(StatusCode::kNotFound));
+  EXPECT_EQ(records[4].operation, "/v3/kv/deleterange");
+  EXPECT_EQ(records[4].outcome, bus::RequestOutcome::kFailed);
+  EXPECT_FALSE(records[4].message.empty());
 }
 
 TEST_F(PluginClusterTest, ThreeMembersRecordByteIdenticalStreams) {
