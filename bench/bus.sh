@@ -12,9 +12,11 @@
 # Ends with a markdown table of every run and the bus/zmq latency ratios.
 #
 # Environment (defaults in brackets):
-#   RATES ["1000 10000"]  SUBSCRIBERS ["1 10"]  MODES ["bus zmq"]
-#   DURATION_S [5] seconds of load per cell (events = rate x DURATION_S)
-#   EVENTS [unset] a fixed event count per cell instead
+#   RATES ["1000 10000 max"]  SUBSCRIBERS ["1 10"]  MODES ["bus zmq"]
+#     "max" asks for 10,000,000/s: no pacing, each side's own throughput limit
+#   DURATION_S [5] seconds of load per paced cell (events = rate x DURATION_S)
+#   MAX_EVENTS [20000] events in a "max" cell
+#   EVENTS [unset] a fixed event count for every cell instead
 #   CLIENTS [16] HTTP client threads  VALUE_BYTES [32]
 #   TIMEOUT_S [120] per run  PORT_BASE [25400]
 #   BUILD_DIR [build-bench]  JOBS [2]  SKIP_BUILD [0]
@@ -23,10 +25,11 @@
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-RATES=${RATES:-"1000 10000"}
+RATES=${RATES:-"1000 10000 max"}
 SUBSCRIBERS=${SUBSCRIBERS:-"1 10"}
 MODES=${MODES:-"bus zmq"}
 DURATION_S=${DURATION_S:-5}
+MAX_EVENTS=${MAX_EVENTS:-20000}
 EVENTS=${EVENTS:-}
 CLIENTS=${CLIENTS:-16}
 VALUE_BYTES=${VALUE_BYTES:-32}
@@ -41,13 +44,14 @@ die() {
   exit 1
 }
 
-for v in DURATION_S CLIENTS VALUE_BYTES TIMEOUT_S PORT_BASE JOBS; do
+for v in DURATION_S MAX_EVENTS CLIENTS VALUE_BYTES TIMEOUT_S PORT_BASE JOBS; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer, got '${!v}'"
 done
 [[ -z $EVENTS || $EVENTS =~ ^[1-9][0-9]*$ ]] || die "EVENTS must be a positive integer, got '$EVENTS'"
 ((DURATION_S >= 1 && DURATION_S <= 600)) || die "DURATION_S must be in [1, 600]"
 ((PORT_BASE >= 1024 && PORT_BASE <= 65000)) || die "PORT_BASE must be in [1024, 65000]"
-for r in $RATES; do [[ $r =~ ^[1-9][0-9]*$ ]] || die "RATES takes positive integers, got '$r'"; done
+for r in $RATES; do [[ $r == max || $r =~ ^[1-9][0-9]*$ ]] || die "RATES takes positive integers or 'max', got '$r'"; done
+((MAX_EVENTS >= 1)) || die "MAX_EVENTS must be positive"
 for s in $SUBSCRIBERS; do [[ $s =~ ^[1-9][0-9]*$ ]] || die "SUBSCRIBERS takes positive integers, got '$s'"; done
 for m in $MODES; do [[ $m == bus || $m == zmq ]] || die "MODES takes 'bus' and/or 'zmq', got '$m'"; done
 [[ -n ${RATES// /} && -n ${SUBSCRIBERS// /} && -n ${MODES// /} ]] || die "RATES, SUBSCRIBERS and MODES must not be empty"
@@ -139,12 +143,18 @@ FAILURES="$WORK/failures"
 echo "== change-event bus: rates [$RATES]/s, subscribers [$SUBSCRIBERS], modes [$MODES]"
 echo "   machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $(date -u '+%Y-%m-%d %H:%M UTC')"
 MESSAGE_BYTES=0 # zmq bodies: the bus's measured EVENT size once known
-for rate in $RATES; do
-  events=${EVENTS:-$((rate * DURATION_S))}
+for rate_name in $RATES; do
+  if [[ $rate_name == max ]]; then
+    rate=10000000
+    events=${EVENTS:-$MAX_EVENTS}
+  else
+    rate=$rate_name
+    events=${EVENTS:-$((rate * DURATION_S))}
+  fi
   for subs in $SUBSCRIBERS; do
     for mode in $MODES; do
-      cell="$mode-$rate-$subs"
-      echo "== $mode: $rate/s, $subs subscriber(s), $events events (load average $(cut -d' ' -f1-3 /proc/loadavg))"
+      cell="$mode-$rate_name-$subs"
+      echo "== $mode: $rate_name/s, $subs subscriber(s), $events events (load average $(cut -d' ' -f1-3 /proc/loadavg))"
       args=(--mode "$mode" --subscribers "$subs" --events "$events" --rate "$rate"
         --timeout-s "$TIMEOUT_S" --value-bytes "$VALUE_BYTES")
       if [[ $mode == bus ]]; then
@@ -180,35 +190,44 @@ for rate in $RATES; do
 done
 
 echo
-echo "== results (latencies in ms; lat = client send -> subscriber; put = the put's own latency)"
+echo "== results (ms; lat = client send -> subscriber; put = the put's own latency; ack->sub = put response -> subscriber)"
 awk '
+  function rate_name(r) { return r >= 10000000 ? "max" : r }
   /^RESULT / {
     delete kv
     for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
-    key = kv["target_rate"] " " kv["subscribers"]
-    if (kv["mode"] == "bus") { bus50[key] = kv["lat_p50_ms"]; bus99[key] = kv["lat_p99_ms"] }
-    else { zmq50[key] = kv["lat_p50_ms"]; zmq99[key] = kv["lat_p99_ms"] }
-    keys[key] = 1
+    key = rate_name(kv["target_rate"]) " | " kv["subscribers"]
+    if (!(key in seen)) { seen[key] = 1; order[++n] = key }
+    if (kv["mode"] == "bus") {
+      bus50[key] = kv["lat_p50_ms"]; bus99[key] = kv["lat_p99_ms"]; busrate[key] = kv["min_events_per_s"]
+    } else {
+      zmq50[key] = kv["lat_p50_ms"]; zmq99[key] = kv["lat_p99_ms"]; zmqrate[key] = kv["min_events_per_s"]
+    }
     put = kv["mode"] == "bus" ? sprintf("%.2f / %.2f", kv["put_p50_ms"], kv["put_p99_ms"]) : "-"
-    rows = rows sprintf("| %s | %d | %d | %.0f | %.0f | %.3f | %.3f | %.3f | %.3f | %s | %d/%d/%d | %d | %.0f | %s |\n",
-      kv["label"], kv["target_rate"], kv["subscribers"], kv["achieved_rate"], kv["min_events_per_s"],
-      kv["lat_p50_ms"], kv["lat_p90_ms"], kv["lat_p99_ms"], kv["lat_max_ms"], put,
-      kv["missing"], kv["duplicates"], kv["out_of_order"], kv["catchups"], kv["message_bytes"],
-      kv["ok"] == 1 ? "yes" : "NO")
+    ackcol = kv["mode"] == "bus" ? sprintf("%.3f / %.3f", kv["ack_p50_ms"], kv["ack_p99_ms"]) : "-"
+    rows = rows sprintf("| %s | %s | %d | %.0f | %.0f | %.3f | %.3f | %.3f | %.3f | %s | %s | %d/%d/%d | %d | %.0f | %s |\n",
+      kv["label"], rate_name(kv["target_rate"]), kv["subscribers"], kv["achieved_rate"],
+      kv["min_events_per_s"], kv["lat_p50_ms"], kv["lat_p90_ms"], kv["lat_p99_ms"], kv["lat_max_ms"],
+      put, ackcol, kv["missing"], kv["duplicates"], kv["out_of_order"], kv["catchups"],
+      kv["message_bytes"], kv["ok"] == 1 ? "yes" : "NO")
   }
   END {
-    print "| system | target writes/s | subscribers | achieved writes/s | events/s per subscriber (min) | lat p50 | lat p90 | lat p99 | lat max | put p50 / p99 | missing/dup/out-of-order | catch-ups | message bytes | ok |"
-    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+    print "| system | target writes/s | subscribers | achieved writes/s | events/s per subscriber (min) | lat p50 | lat p90 | lat p99 | lat max | put p50 / p99 | ack->sub p50 / p99 | missing/dup/out-of-order | catch-ups | message bytes | ok |"
+    print "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
     printf "%s", rows
     print ""
-    print "| target writes/s | subscribers | shadekv / zmq p50 | shadekv / zmq p99 |"
-    print "|---:|---:|---:|---:|"
-    for (k in keys) {
+    # Unpaced ("max") latencies are queueing on the faster side, not a path
+    # cost: those rows compare throughput only.
+    print "| target writes/s | subscribers | shadekv / zmq lat p50 | shadekv / zmq lat p99 | zmq / shadekv events/s per subscriber |"
+    print "|---:|---:|---:|---:|---:|"
+    for (i = 1; i <= n; i++) {
+      k = order[i]
       if (!(k in bus50) || !(k in zmq50)) continue
-      split(k, kk, " ")
-      r50 = zmq50[k] > 0 ? sprintf("%.0f x", bus50[k] / zmq50[k]) : "n/a"
-      r99 = zmq99[k] > 0 ? sprintf("%.0f x", bus99[k] / zmq99[k]) : "n/a"
-      printf "| %d | %d | %s | %s |\n", kk[1], kk[2], r50, r99
+      paced = k !~ /^max/
+      r50 = paced && zmq50[k] > 0 ? sprintf("%.1f x", bus50[k] / zmq50[k]) : "n/a"
+      r99 = paced && zmq99[k] > 0 ? sprintf("%.1f x", bus99[k] / zmq99[k]) : "n/a"
+      rr = busrate[k] > 0 ? sprintf("%.1f x", zmqrate[k] / busrate[k]) : "n/a"
+      printf "| %s | %s | %s | %s |\n", k, r50, r99, rr
     }
   }' "$RESULTS"
 echo
