@@ -32,6 +32,12 @@ namespace {
 // subscriber that missed the warm-up event catches up, bounded by this.
 constexpr int64_t kWarmupTimeoutNs = 20'000'000'000;
 
+// The bucket's burst: --burst-ms worth of sends at the target rate.
+int Burst(const BusBenchFlags& flags) {
+  return static_cast<int>(
+      std::clamp<int64_t>(int64_t{flags.rate} * flags.burst_ms / 1000, 1, 1 << 30));
+}
+
 double Ms(int64_t ns) { return static_cast<double>(ns) / 1e6; }
 
 std::string DefaultKeyPrefix() {
@@ -141,8 +147,16 @@ Status RunBus(const BusBenchFlags& flags, Report* report) {
 
   // One warm-up put every subscriber must receive: then all are joined and
   // the measured range starts right after it.
-  PutLoadPlan plan{flags.host, flags.port, prefix + "warmup/", 1,
-                   1,          1,          flags.value_bytes,  deadline_ns};
+  PutLoadPlan plan;
+  plan.host = flags.host;
+  plan.port = flags.port;
+  plan.key_prefix = prefix + "warmup/";
+  plan.puts = 1;
+  plan.rate_per_s = 1;
+  plan.burst = 1;
+  plan.clients = 1;
+  plan.value_bytes = flags.value_bytes;
+  plan.deadline_ns = deadline_ns;
   std::vector<PutRecord> warmup;
   SHADEKV_RETURN_IF_ERROR(RunPutLoad(plan, &warmup));
   const int64_t warm_revision = warmup.at(0).revision;
@@ -159,6 +173,7 @@ Status RunBus(const BusBenchFlags& flags, Report* report) {
   plan.key_prefix = prefix;
   plan.puts = flags.events;
   plan.rate_per_s = flags.rate;
+  plan.burst = Burst(flags);
   plan.clients = flags.clients;
   std::vector<PutRecord> puts;
   puts.reserve(static_cast<size_t>(flags.events));
@@ -226,6 +241,7 @@ Status RunZmq(const BusBenchFlags& flags, Report* report) {
   plan.subscribers = flags.subscribers;
   plan.messages = flags.events;
   plan.rate_per_s = flags.rate;
+  plan.burst = Burst(flags);
   plan.message_bytes =
       flags.message_bytes > 0
           ? flags.message_bytes

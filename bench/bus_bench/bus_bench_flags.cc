@@ -76,6 +76,7 @@ std::string BusBenchUsage() {
          "  --subscribers N        receivers (default 1)\n"
          "  --events M             puts or messages to send (default 5000)\n"
          "  --rate R               target sends per second, token bucket (default 1000)\n"
+         "  --burst-ms MS          catch-up allowance after a stall (default 100)\n"
          "  --clients C            bus: HTTP client threads (default 16)\n"
          "  --value-bytes B        bus: put value size, >= 24 (default 32)\n"
          "  --message-bytes B      zmq: body size (default: the EVENT size of a bus put)\n"
@@ -106,9 +107,10 @@ Result<BusBenchFlags> ParseBusBenchFlags(const std::vector<std::string>& args) {
     } else if (i + 1 < args.size()) {
       value = args[++i];
     }
-    static const char* const kKnown[] = {
-        "mode",        "endpoint",      "bus",        "subscribers", "events",    "rate", "clients",
-        "value-bytes", "message-bytes", "key-prefix", "server-pid",  "timeout-s", "label"};
+    static const char* const kKnown[] = {"mode",          "endpoint",   "bus",        "subscribers",
+                                         "events",        "rate",       "clients",    "value-bytes",
+                                         "message-bytes", "key-prefix", "server-pid", "timeout-s",
+                                         "label",         "burst-ms"};
     bool known = false;
     for (const char* k : kKnown) known = known || name == k;
     if (!known) return Status::InvalidArgument("unknown flag --" + name + " (see --help)");
@@ -134,6 +136,8 @@ Result<BusBenchFlags> ParseBusBenchFlags(const std::vector<std::string>& args) {
       SHADEKV_ASSIGN_OR_RETURN(flags.events, ParseIntFlag(name, *value, 1, 10000000));
     } else if (name == "rate") {
       SHADEKV_ASSIGN_OR_RETURN(flags.rate, ParseIntFlag(name, *value, 1, 10000000));
+    } else if (name == "burst-ms") {
+      SHADEKV_ASSIGN_OR_RETURN(flags.burst_ms, ParseIntFlag(name, *value, 1, 10000));
     } else if (name == "clients") {
       SHADEKV_ASSIGN_OR_RETURN(flags.clients, ParseIntFlag(name, *value, 1, 256));
     } else if (name == "value-bytes") {

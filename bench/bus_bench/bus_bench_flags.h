@@ -21,8 +21,12 @@ struct BusBenchFlags {
   int port = 0;
   std::string bus;  // tcp://127.0.0.1:PORT
   int subscribers = 1;
-  int events = 5000;     // puts (kBus) or messages (kZmq)
-  int rate = 1000;       // target sends per second (token bucket)
+  int events = 5000;  // puts (kBus) or messages (kZmq)
+  int rate = 1000;    // target sends per second (token bucket)
+  // How far behind its schedule the sender may fall and still catch up (the
+  // bucket's burst, as a time): a shared machine stalls processes for tens
+  // of ms, and a short burst would turn every stall into lost sends.
+  int burst_ms = 100;
   int clients = 16;      // kBus: HTTP client threads, each one keep-alive connection
   int value_bytes = 32;  // kBus: put value size (at least the 24-byte stamp)
   // kZmq: message body size; 0 = the size of the EVENT a kBus put of the

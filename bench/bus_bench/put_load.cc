@@ -140,10 +140,7 @@ int64_t SteadyNowNs() {
 }
 
 Status RunPutLoad(const PutLoadPlan& plan, std::vector<PutRecord>* records) {
-  // A burst of up to 10 ms of sends: enough to absorb scheduler jitter
-  // without turning a stall into a flood.
-  SharedLoad shared(
-      &plan, TokenBucket(plan.rate_per_s, std::max(1, plan.rate_per_s / 100), SteadyNowNs()));
+  SharedLoad shared(&plan, TokenBucket(plan.rate_per_s, plan.burst, SteadyNowNs()));
   const int clients = std::max(1, std::min(plan.clients, plan.puts));
   std::vector<std::vector<PutRecord>> per_client(static_cast<size_t>(clients));
   for (auto& r : per_client) r.reserve(static_cast<size_t>(plan.puts / clients + 1));

@@ -20,6 +20,9 @@ struct PutLoadPlan {
   std::string key_prefix;  // put i writes key_prefix + 8-digit i
   int puts = 0;
   int rate_per_s = 1000;
+  // Sends that may leave back to back to make up for a stall (TokenBucket's
+  // burst); slots missed beyond it are lost and lower the achieved rate.
+  int burst = 100;
   int clients = 1;
   int value_bytes = 32;
   int64_t deadline_ns = 0;  // on SteadyNowNs()'s clock

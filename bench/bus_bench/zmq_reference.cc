@@ -123,7 +123,7 @@ Result<ZmqReferenceOutcome> RunZmqReference(const ZmqReferencePlan& plan) {
 
   ZmqReferenceOutcome outcome;
   const size_t body_bytes = static_cast<size_t>(plan.message_bytes);
-  TokenBucket bucket(plan.rate_per_s, std::max(1, plan.rate_per_s / 100), SteadyNowNs());
+  TokenBucket bucket(plan.rate_per_s, plan.burst, SteadyNowNs());
   try {
     for (int seq = 1; seq <= plan.messages; ++seq) {
       const int64_t send_at = bucket.Reserve(SteadyNowNs());

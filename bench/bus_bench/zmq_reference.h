@@ -18,6 +18,7 @@ struct ZmqReferencePlan {
   int subscribers = 1;
   int messages = 1000;
   int rate_per_s = 1000;
+  int burst = 100;  // as PutLoadPlan::burst
   int message_bytes = 64;
   int64_t deadline_ns = 0;  // SteadyNowNs clock
 };

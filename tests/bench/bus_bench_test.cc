@@ -145,6 +145,7 @@ TEST(BusBenchFlagsTest, EveryBadFlagGetsItsOwnMessage) {
       {{"--endpoint", "127.0.0.1:1", "--bus", "ipc:///x"}, "--bus must be tcp://"},
       {{"--endpoint", "example.com:1", "--bus", "tcp://127.0.0.1:1"}, "IPv4"},
       {{"--mode", "zmq", "--label", "a b"}, "--label must be"},
+      {{"--mode", "zmq", "--burst-ms", "0"}, "--burst-ms must be an integer in [1,"},
       {{"--mode", "zmq", "--frobnicate", "1"}, "unknown flag --frobnicate"},
       {{"--mode", "zmq", "--events"}, "--events needs a value"},
       {{"zmq"}, "unexpected argument"},
