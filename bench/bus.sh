@@ -18,6 +18,7 @@
 #   MAX_EVENTS [20000] events in a "max" cell
 #   EVENTS [unset] a fixed event count for every cell instead
 #   CLIENTS [16] HTTP client threads  VALUE_BYTES [32]
+#   BURST_MS [100] how far a sender may fall behind its schedule and catch up
 #   TIMEOUT_S [120] per run  PORT_BASE [25400]
 #   BUILD_DIR [build-bench]  JOBS [2]  SKIP_BUILD [0]
 # Exit status: 0 when every run succeeded with no missing, duplicated or
@@ -32,6 +33,7 @@ DURATION_S=${DURATION_S:-5}
 MAX_EVENTS=${MAX_EVENTS:-20000}
 EVENTS=${EVENTS:-}
 CLIENTS=${CLIENTS:-16}
+BURST_MS=${BURST_MS:-100}
 VALUE_BYTES=${VALUE_BYTES:-32}
 TIMEOUT_S=${TIMEOUT_S:-120}
 PORT_BASE=${PORT_BASE:-25400}
@@ -44,7 +46,7 @@ die() {
   exit 1
 }
 
-for v in DURATION_S MAX_EVENTS CLIENTS VALUE_BYTES TIMEOUT_S PORT_BASE JOBS; do
+for v in DURATION_S MAX_EVENTS BURST_MS CLIENTS VALUE_BYTES TIMEOUT_S PORT_BASE JOBS; do
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer, got '${!v}'"
 done
 [[ -z $EVENTS || $EVENTS =~ ^[1-9][0-9]*$ ]] || die "EVENTS must be a positive integer, got '$EVENTS'"
@@ -156,7 +158,7 @@ for rate_name in $RATES; do
       cell="$mode-$rate_name-$subs"
       echo "== $mode: $rate_name/s, $subs subscriber(s), $events events (load average $(cut -d' ' -f1-3 /proc/loadavg))"
       args=(--mode "$mode" --subscribers "$subs" --events "$events" --rate "$rate"
-        --timeout-s "$TIMEOUT_S" --value-bytes "$VALUE_BYTES")
+        --timeout-s "$TIMEOUT_S" --value-bytes "$VALUE_BYTES" --burst-ms "$BURST_MS")
       if [[ $mode == bus ]]; then
         if ! start_agent "$cell"; then
           echo "$cell: agent did not start" >>"$FAILURES"
