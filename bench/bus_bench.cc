@@ -85,6 +85,8 @@ struct Report {
   double message_bytes = 0;
   double server_cpu_s = -1;
   bool ok = false;
+  // One "events/s (catch-ups)" entry per subscriber, in order.
+  std::string per_subscriber;
 };
 
 void PrintReport(const Report& r) {
@@ -93,6 +95,9 @@ void PrintReport(const Report& r) {
               r.label.c_str(), r.subscribers, r.target_rate, r.sent, r.events, r.achieved_rate);
   std::printf("  events/s per subscriber: min %.0f, mean %.0f\n", a.min_events_per_s,
               a.mean_events_per_s);
+  if (!r.per_subscriber.empty()) {
+    std::printf("  per subscriber, events/s (catch-ups): %s\n", r.per_subscriber.c_str());
+  }
   std::printf("  send -> subscriber (ms): p50 %.3f  p90 %.3f  p99 %.3f  max %.3f  (%zu samples)\n",
               Ms(a.sent_to_received.p50), Ms(a.sent_to_received.p90), Ms(a.sent_to_received.p99),
               Ms(a.sent_to_received.max), a.sent_to_received.count);
@@ -207,7 +212,14 @@ Status RunBus(const BusBenchFlags& flags, Report* report) {
   }
   report->analysis = AnalyzeRun(measured, puts, warm_revision + 1, last_revision, load_start_ns);
   uint64_t events = 0, bytes = 0;
-  for (const BusReceiverCounters& c : receivers->counters()) {
+  for (size_t i = 0; i < receivers->counters().size(); ++i) {
+    const BusReceiverCounters& c = receivers->counters()[i];
+    char entry[64];
+    std::snprintf(
+        entry, sizeof(entry), "%s%.0f (%" PRIu64 ")", i ? ", " : "",
+        i < report->analysis.receivers.size() ? report->analysis.receivers[i].events_per_s : 0.0,
+        c.catchups);
+    report->per_subscriber += entry;
     report->catchups += c.catchups;
     report->overflows += c.buffer_overflows;
     report->malformed += c.malformed;
