@@ -16,7 +16,7 @@ namespace shadekv::bench {
 
 class RecordingConsumer : public bus::SubscriberConsumer {
  public:
-  RecordingConsumer(std::string key_prefix) : key_prefix_(std::move(key_prefix)) {
+  explicit RecordingConsumer(std::string key_prefix) : key_prefix_(std::move(key_prefix)) {
     receipts_.reserve(1 << 16);
   }
 
