@@ -10,6 +10,11 @@ Status MirrorConsumer::InstallSnapshot(int64_t revision, std::string_view data) 
 }
 
 Status MirrorConsumer::ApplyEvent(int64_t revision, std::string_view body) {
+  const int64_t before = mirror_->AppliedRevision();
+  if (revision != before + 1) {
+    return Status::FailedPrecondition("the subscriber handed revision " + std::to_string(revision) +
+                                      " to a mirror at revision " + std::to_string(before));
+  }
   SHADEKV_RETURN_IF_ERROR(mirror_->ApplyEvent(body));
   // The store took the revision the body names; it must be the one handed.
   const int64_t applied = mirror_->AppliedRevision();

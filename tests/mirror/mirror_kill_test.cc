@@ -3,9 +3,7 @@
 // a revision it holds completely (hash equal to the primary's there), refuses
 // that revision again, and finishes the stream to the primary's state.
 //
-// The child is this test binary itself, running the disabled test below with
-// the directories passed in the environment.
-#include <fcntl.h>
+// The child is tests/mirror/mirror_apply_child.cc.
 #include <signal.h>
 #include <spawn.h>
 #include <sys/stat.h>
@@ -15,7 +13,6 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
-#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -29,11 +26,7 @@ extern char** environ;
 namespace shadekv::mirror::testing {
 namespace {
 
-constexpr char kDirEnv[] = "SHADEKV_MIRROR_KILL_DIR";
-constexpr char kEventsEnv[] = "SHADEKV_MIRROR_KILL_EVENTS";
-constexpr char kProgressEnv[] = "SHADEKV_MIRROR_KILL_PROGRESS";
-
-// events := (be32(length) body)*
+// events := (be32(length) body)*, as mirror_apply_child reads them.
 void WriteEvents(const std::string& path, const std::map<int64_t, std::string>& bodies) {
   std::ofstream out(path, std::ios::binary | std::ios::trunc);
   for (const auto& [revision, body] : bodies) {
@@ -46,45 +39,9 @@ void WriteEvents(const std::string& path, const std::map<int64_t, std::string>& 
   ASSERT_TRUE(out.good());
 }
 
-std::vector<std::string> ReadEvents(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::vector<std::string> bodies;
-  unsigned char length[4];
-  while (in.read(reinterpret_cast<char*>(length), 4)) {
-    const uint32_t n = (uint32_t{length[0]} << 24) | (uint32_t{length[1]} << 16) |
-                       (uint32_t{length[2]} << 8) | uint32_t{length[3]};
-    std::string body(n, '\0');
-    if (!in.read(body.data(), n)) break;
-    bodies.push_back(std::move(body));
-  }
-  return bodies;
-}
-
 off_t FileSize(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0 ? st.st_size : 0;
-}
-
-// The child: applies every body above its position, writing one byte to the
-// progress file after each (a raw write, so the parent sees it at once).
-TEST(MirrorKillChild, DISABLED_ApplyEventsUntilKilled) {
-  const char* dir = std::getenv(kDirEnv);
-  const char* events = std::getenv(kEventsEnv);
-  const char* progress = std::getenv(kProgressEnv);
-  if (dir == nullptr || events == nullptr || progress == nullptr) {
-    GTEST_SKIP() << "only run as the child of MirrorKill tests";
-  }
-  auto mirror = MustOpen(dir);
-  ASSERT_NE(mirror, nullptr);
-  const int fd = ::open(progress, O_WRONLY | O_CREAT | O_APPEND, 0644);
-  ASSERT_GE(fd, 0);
-  for (const std::string& body : ReadEvents(events)) {
-    Status applied = mirror->ApplyEvent(body);
-    if (applied.code() == StatusCode::kFailedPrecondition) continue;  // already held
-    ASSERT_TRUE(applied.ok()) << applied.ToString();
-    ASSERT_EQ(::write(fd, "+", 1), 1);
-  }
-  ::close(fd);
 }
 
 TEST(MirrorKill, SigkillMidStreamNeitherLosesNorRepeatsARevision) {
@@ -98,19 +55,14 @@ TEST(MirrorKill, SigkillMidStreamNeitherLosesNorRepeatsARevision) {
   const std::string mirror_dir = dir.Sub("mirror");
   WriteEvents(events, bodies);
 
-  std::vector<std::string> env_strings = {std::string(kDirEnv) + "=" + mirror_dir,
-                                          std::string(kEventsEnv) + "=" + events,
-                                          std::string(kProgressEnv) + "=" + progress};
-  std::vector<char*> envp;
-  for (char** e = environ; *e != nullptr; ++e) envp.push_back(*e);
-  for (std::string& s : env_strings) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::string exe = "/proc/self/exe";
-  std::string filter = "--gtest_filter=MirrorKillChild.DISABLED_ApplyEventsUntilKilled";
-  std::string disabled = "--gtest_also_run_disabled_tests";
-  std::vector<char*> argv = {exe.data(), filter.data(), disabled.data(), nullptr};
+  std::string exe = MIRROR_APPLY_CHILD_PATH;
+  std::string dir_arg = mirror_dir;
+  std::string events_arg = events;
+  std::string progress_arg = progress;
+  std::vector<char*> argv = {exe.data(), dir_arg.data(), events_arg.data(), progress_arg.data(),
+                             nullptr};
   pid_t child = 0;
-  ASSERT_EQ(::posix_spawn(&child, exe.c_str(), nullptr, nullptr, argv.data(), envp.data()), 0);
+  ASSERT_EQ(::posix_spawn(&child, exe.c_str(), nullptr, nullptr, argv.data(), environ), 0);
 
   // Kill it once a third of the stream is in (or it ended on its own).
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);

@@ -25,8 +25,10 @@ class MirrorConsumer : public bus::SubscriberConsumer {
 
   // MirrorStore::InstallSnapshot.
   Status InstallSnapshot(int64_t revision, std::string_view data) override;
-  // MirrorStore::ApplyEvent; additionally kInternal when the body applied
-  // was not revision `revision` (the driver and the body disagree: a bug).
+  // MirrorStore::ApplyEvent, after checking `revision` is the mirror's
+  // AppliedRevision() + 1 (else kFailedPrecondition, nothing changes); and
+  // kInternal when the body applied was not revision `revision` (the driver
+  // and the body disagree: a bug; the body's revision stays applied).
   Status ApplyEvent(int64_t revision, std::string_view body) override;
 
  private:
