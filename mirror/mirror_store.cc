@@ -111,6 +111,26 @@ Status MirrorStore::ApplyEvent(std::string_view event_body) {
   return store->ApplyMirrored(revision).status();
 }
 
+Status MirrorStore::Compact(int64_t revision) {
+  std::shared_ptr<store::MvccStore> store;
+  {
+    std::lock_guard lock(mu_);
+    store = store_;
+  }
+  store::WriteRequest request;
+  request.op = store::CompactionRequest{revision, false};
+  return store->Apply(request, store->AppliedIndex() + 1).status();
+}
+
+Result<bool> MirrorStore::CompactStep(size_t max_versions) {
+  std::shared_ptr<store::MvccStore> store;
+  {
+    std::lock_guard lock(mu_);
+    store = store_;
+  }
+  return store->CompactStep(max_versions);
+}
+
 Status MirrorStore::InstallSnapshot(int64_t revision, std::string_view snapshot_bytes) {
   uint64_t next = 0;
   {

@@ -182,6 +182,30 @@ TEST_F(MirrorStoreTest, RefusesDuplicatesGapsAndBadBodiesChangingNothing) {
   ExpectSameHistory(workload.primary(), *mirror->Store(), 1, workload.bodies());
 }
 
+TEST_F(MirrorStoreTest, OwnCompactionKeepsMirroringAndRefusesBadRevisions) {
+  PrimaryWorkload workload(dir_.Sub("primary"), 31, /*compactions=*/false);
+  auto mirror = MustOpen(MirrorDir());
+  ASSERT_NE(mirror, nullptr);
+  Run(workload, 120, {mirror.get()});
+  const int64_t keep_from = mirror->AppliedRevision() - 10;
+  ASSERT_GT(keep_from, 2);
+  ExpectRefused(*mirror, StatusCode::kOutOfRange, "future revision",
+                [&] { return mirror->Compact(mirror->AppliedRevision() + 1); });
+  ASSERT_TRUE(mirror->Compact(keep_from).ok());
+  ExpectRefused(*mirror, StatusCode::kOutOfRange, "compacted",
+                [&] { return mirror->Compact(keep_from); });
+  bool done = false;
+  for (int i = 0; i < 10000 && !done; ++i) {
+    Result<bool> step = mirror->CompactStep(16);
+    ASSERT_TRUE(step.ok()) << step.status().ToString();
+    done = *step;
+  }
+  EXPECT_TRUE(done);
+  EXPECT_EQ(mirror->Store()->HashKv(keep_from - 1).status().code(), StatusCode::kOutOfRange);
+  Run(workload, 80, {mirror.get()});
+  ExpectSameHistory(workload.primary(), *mirror->Store(), keep_from, workload.bodies());
+}
+
 TEST_F(MirrorStoreTest, BadSnapshotKeepsTheOldStoreReadable) {
   PrimaryWorkload workload(dir_.Sub("primary"), 11, /*compactions=*/false);
   auto mirror = MustOpen(MirrorDir());

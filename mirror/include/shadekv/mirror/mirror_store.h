@@ -31,6 +31,7 @@
 #pragma once
 
 #include <atomic>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -77,6 +78,20 @@ class MirrorStore {
   // kUnavailable file system) the old store stays, unchanged and readable.
   // Readers holding the old Store() keep reading it until they let go.
   Status InstallSnapshot(int64_t revision, std::string_view snapshot_bytes);
+
+  // The mirror's own retention, independent of the primary's compaction:
+  // compacts history below `revision` (MvccStore's CompactionRequest rules:
+  // kOutOfRange when revision is at or below the last compaction or above
+  // AppliedRevision(); no key, revision or history changes then). Later
+  // events still apply; reads and Changes below `revision` fail as
+  // compacted. The writer thread only
+  // (it is an MvccStore::Apply, which also advances the store's AppliedIndex,
+  // a number a mirror does not use).
+  Status Compact(int64_t revision);
+  // Physically deletes up to `max_versions` versions the compaction made
+  // unreadable (MvccStore::CompactStep); true when none is left. One thread
+  // at a time, concurrently with the writer and readers.
+  Result<bool> CompactStep(size_t max_versions);
 
   // The current store, for reads (Range, HashKv, Changes, ExportSnapshot).
   // Stays valid, at its state or later, as long as the caller holds it, even
