@@ -145,7 +145,7 @@ Status MirrorStore::InstallSnapshot(int64_t revision, std::string_view snapshot_
   size_t offset = 0;
   const store::SnapshotSource source = [&](char* buffer, size_t capacity) -> Result<size_t> {
     const size_t n = std::min(capacity, snapshot_bytes.size() - offset);
-    std::memcpy(buffer, snapshot_bytes.data() + offset, n);
+    if (n > 0) std::memcpy(buffer, snapshot_bytes.data() + offset, n);
     offset += n;
     return n;
   };
