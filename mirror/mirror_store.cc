@@ -2,10 +2,13 @@
 // snapshots without ever losing the store that readers may still hold.
 #include "shadekv/mirror/mirror_store.h"
 
+#include <algorithm>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <system_error>
 #include <utility>
+#include <vector>
 
 #include "mirror/current_file.h"
 #include "shadekv/bus/codec.h"
@@ -20,13 +23,13 @@ constexpr char kSyncedMeta[] = "shadekv.mirror/synced";
 
 // Removes every store generation directory in `dir` except `keep` (leftovers
 // of an install interrupted by a crash, or of a reader released during one).
-void RemoveStaleGenerations(const std::string& dir, std::optional<uint64_t> keep) {
+void RemoveStaleGenerations(const std::string& dir, uint64_t keep) {
   std::error_code error;
   std::vector<std::filesystem::path> stale;
   for (const auto& entry : std::filesystem::directory_iterator(dir, error)) {
     const std::string name = entry.path().filename().string();
     if (!name.starts_with("store-")) continue;
-    if (keep.has_value() && entry.path().string() == GenerationDir(dir, *keep)) continue;
+    if (entry.path().string() == GenerationDir(dir, keep)) continue;
     stale.push_back(entry.path());
   }
   for (const auto& path : stale) std::filesystem::remove_all(path, error);
@@ -74,9 +77,11 @@ Result<std::unique_ptr<MirrorStore>> MirrorStore::Open(const std::string& dir,
                               std::to_string(generation) + ", which does not exist");
     }
   }
-  RemoveStaleGenerations(dir, current);
+  // Opening first takes LevelDB's lock, so a mirror another process has open
+  // (maybe mid-install) is refused before any of its directories is touched.
   SHADEKV_ASSIGN_OR_RETURN(Generation opened, mirror->OpenGeneration(generation));
   if (!current.has_value()) SHADEKV_RETURN_IF_ERROR(WriteCurrent(dir, generation));
+  RemoveStaleGenerations(dir, generation);
   SHADEKV_ASSIGN_OR_RETURN(std::optional<std::string> synced, opened.store->GetMeta(kSyncedMeta));
   std::lock_guard lock(mirror->mu_);
   mirror->store_ = std::move(opened.store);

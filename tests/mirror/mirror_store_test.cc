@@ -286,6 +286,17 @@ TEST_F(MirrorStoreTest, SnapshotOfAnEmptyPrimaryStandsAtRevisionOneAcrossReopen)
   EXPECT_EQ(MustHash(*mirror->Store(), 0).hash, MustHash(**empty, 0).hash);
 }
 
+TEST_F(MirrorStoreTest, SecondOpenIsRefusedAndTouchesNothing) {
+  auto mirror = MustOpen(MirrorDir());
+  ASSERT_NE(mirror, nullptr);
+  // As if the first owner were installing a snapshot right now.
+  std::filesystem::create_directories(MirrorDir() + "/store-2.restoring");
+  Result<std::unique_ptr<MirrorStore>> second = MirrorStore::Open(MirrorDir());
+  ASSERT_FALSE(second.ok());
+  EXPECT_TRUE(std::filesystem::exists(MirrorDir() + "/store-2.restoring"));
+  EXPECT_EQ(mirror->AppliedRevision(), 0);
+}
+
 TEST_F(MirrorStoreTest, OpenRefusesADamagedCurrentFileAndCleansLeftovers) {
   {
     auto mirror = MustOpen(MirrorDir());
