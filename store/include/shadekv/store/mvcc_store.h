@@ -69,6 +69,17 @@ struct WriteRequest {
   std::string annotation;
 };
 
+// One revision exactly as another store (the primary) made it, for a mirror
+// that must answer Range/HashKv/Changes exactly as the primary does (the
+// shadow, bus/PROTOCOL.md). See MvccStore::ApplyMirrored.
+struct MirroredRevision {
+  int64_t revision = 0;
+  std::vector<KeyChange> changes;  // sub-revision order, as in the primary's ChangeEvent
+  // Kept with the revision like WriteRequest::annotation (the shadow keeps
+  // the EVENT body there); empty stores nothing.
+  std::string annotation;
+};
+
 struct ApplyResult {
   // The response type matching WriteRequest::op (monostate for monostate,
   // DeleteRangeResponse for DeleteKeysRequest).
@@ -137,6 +148,27 @@ class MvccStore {
   // Lease ids are stored as given; whether a lease exists is asked of the
   // lease layer through WriteRequest::lease_exists.
   Result<ApplyResult> Apply(const WriteRequest& request, uint64_t raft_index);
+
+  // Writes one revision made by another store, exactly as given (lease ids,
+  // create/mod revisions and versions included), so that Range, HashKv and
+  // Changes here answer what they answer there. Apply thread only (it must
+  // not be mixed with Apply on one store).
+  //
+  // - request.revision != CurrentRevision() + 1: kFailedPrecondition naming
+  //   both revisions, nothing changes (a duplicate or a gap: the caller's
+  //   sequencing is wrong, the store is fine).
+  // - A change that does not follow from this store's state (rules in
+  //   store/mirror_apply.h: empty changes, wrong mod_revision, version or
+  //   create_revision, DELETE of a key that is not live, prev_kv different
+  //   from the live version): kDataLoss "mirror diverged at revision R: ...",
+  //   nothing changes.
+  // - Storage failures as for Apply; nothing was written.
+  // On success one batch holds the versions, the history, the annotation and
+  // the new revision, so the revision (the mirror's position) is durable
+  // atomically with the data (synced when MvccOptions::sync is set).
+  // AppliedIndex() is not touched: a mirror has no Raft log, its position is
+  // the revision. Returns the change as Changes() will report it.
+  Result<ChangeEvent> ApplyMirrored(const MirroredRevision& request);
 
   // Records `raft_index` as applied for an entry that changes nothing
   // (Apply with a monostate op). Same index rule as Apply.
