@@ -117,26 +117,29 @@ Result<VerifyReport> VerifyAuditFiles(const std::vector<std::string>& files,
                   "truncated: the last line has no newline (the file was cut, or a write was "
                   "torn)");
     }
-    Result<LoggedRecord> parsed = ParseLoggedLine(line.text);
-    if (!parsed.ok()) return fail(peeked_seq, "not an audit record: " + parsed.status().message());
-    const LoggedRecord& rec = *parsed;
-
-    if (!rec.hash_matches()) {
+    // The hash first: an edit that also broke the JSON is still "modified".
+    Result<SealedLine> sealed = SplitSealedLine(line.text);
+    if (!sealed.ok()) return fail(peeked_seq, "not an audit record: " + sealed.status().message());
+    const std::string computed = Sha256Hex(sealed->body);
+    if (computed != sealed->hash) {
       // A line the chain skips over was inserted; otherwise it was changed.
       const Line* next = source.Peek(0);
       if (next != nullptr && next->complete) {
         Result<LoggedRecord> after = ParseLoggedLine(next->text);
         if (after.ok() && after->hash_matches() && after->seq == expected &&
             after->prev == report.last_hash) {
-          return fail(rec.seq,
+          return fail(peeked_seq,
                       "inserted: this line is not part of the chain (its hash does not "
                       "match) and the next line continues from seq " +
                           std::to_string(report.last_seq));
         }
       }
-      return fail(rec.seq, "modified: the record does not match its hash (recorded " + rec.hash +
-                               ", computed " + rec.computed_hash + ")");
+      return fail(peeked_seq, "modified: the record does not match its hash (recorded " +
+                                  sealed->hash + ", computed " + computed + ")");
     }
+    Result<LoggedRecord> parsed = ParseLoggedLine(line.text);
+    if (!parsed.ok()) return fail(peeked_seq, "not an audit record: " + parsed.status().message());
+    const LoggedRecord& rec = *parsed;
     if (rec.seq == expected && rec.prev == report.last_hash) {
       ++report.records;
       report.last_seq = rec.seq;
