@@ -212,7 +212,11 @@ Status AuditWriter::Rotate() {
   }
   if (::rename((options_.path + ".rotating").c_str(), options_.path.c_str()) != 0) {
     ::close(fresh);
-    return Status::Internal("cannot create audit log " + options_.path + ": " + Errno());
+    // The full file is already renamed: appending to it now would put
+    // records into a rotated file, so stop until an operator looks.
+    broken_ = Status::Internal("cannot create audit log " + options_.path + " after renaming " +
+                               "the full one to " + target + ": " + Errno());
+    return broken_;
   }
   ::close(fd_);
   fd_ = fresh;

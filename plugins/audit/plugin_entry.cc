@@ -84,6 +84,15 @@ int32_t OnRequest(void* state, const uint8_t* bytes, size_t len, char* error, si
       "on_request", error, cap);
 }
 
+// ABI v2's optional applied_revision: where shadekv-sub resumes after a
+// restart, so each revision is logged exactly once. Unused until the
+// descriptor below gains the field.
+[[maybe_unused]] int32_t AppliedRevision(void* state, int64_t* revision) {
+  if (state == nullptr || revision == nullptr) return SHADEKV_PLUGIN_ERROR;
+  *revision = static_cast<AuditPlugin*>(state)->LastLoggedRevision();
+  return SHADEKV_PLUGIN_OK;
+}
+
 void Shutdown(void* state) {
   try {
     delete static_cast<AuditPlugin*>(state);
@@ -92,8 +101,8 @@ void Shutdown(void* state) {
   }
 }
 
-// Designated initializers: ABI v2 appends optional callbacks (applied_revision
-// -> AuditPlugin::LastLoggedRevision), which stay NULL until wired here.
+// Designated initializers, so this compiles against ABI v1 and v2 alike; with
+// v2, add `.applied_revision = &AppliedRevision,` after `.shutdown`.
 const shadekv_plugin_descriptor kDescriptor = {
     .abi_version = SHADEKV_PLUGIN_ABI_VERSION,
     .name = "audit",

@@ -115,6 +115,29 @@ TEST_F(AuditLogTest, VerifyReportsCountLastSeqAndLastHash) {
   EXPECT_EQ(report->last_hash, last);
 }
 
+TEST_F(AuditLogTest, VerifyReportsProgressOnLargeLogs) {
+  {
+    std::unique_ptr<AuditWriter> writer = OpenWriter(0, FsyncPolicy::kNever);
+    for (int i = 1; i <= 25000; ++i) ASSERT_TRUE(writer->Append(TestRecord(i)).ok());
+  }
+  const uint64_t size = std::filesystem::file_size(Log());
+  ASSERT_GT(size, 8u << 20);
+  std::vector<std::pair<uint64_t, uint64_t>> calls;
+  Result<VerifyReport> report = VerifyAuditFiles(
+      {Log()}, [&](uint64_t done, uint64_t total) { calls.emplace_back(done, total); });
+  ASSERT_TRUE(report.ok() && report->ok());
+  EXPECT_EQ(report->records, 25000u);
+  ASSERT_GE(calls.size(), 2u);
+  for (size_t i = 0; i < calls.size(); ++i) {
+    EXPECT_EQ(calls[i].second, size);
+    EXPECT_LE(calls[i].first, size);
+    if (i > 0) {
+      EXPECT_GT(calls[i].first, calls[i - 1].first);
+    }
+  }
+  EXPECT_EQ(calls.back().first, size);
+}
+
 TEST_F(AuditLogTest, FindsAModifiedRecord) {
   WriteRecords(30);
   std::vector<std::string> lines = Lines(Log());
