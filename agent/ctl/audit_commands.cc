@@ -26,6 +26,16 @@ std::string MiB(uint64_t bytes) {
 
 }  // namespace
 
+std::vector<FlagSpec> AuditVerifyFlagSpecs() {
+  return {{"start-after", 0, FlagKind::kString}, {"anchor", 0, FlagKind::kString}};
+}
+
+std::vector<FlagSpec> AuditFlagSpecs() {
+  std::vector<FlagSpec> all = AuditVerifyFlagSpecs();
+  for (FlagSpec& f : AuditQueryFlagSpecs()) all.push_back(std::move(f));
+  return all;
+}
+
 std::vector<FlagSpec> AuditQueryFlagSpecs() {
   return {{"prefix", 0, FlagKind::kString},
           {"user", 0, FlagKind::kString},
@@ -52,15 +62,24 @@ int RunAuditVerify(const ParsedFlags& flags, CommandEnv& env) {
     return Fail(env, kExitBadArgs,
                 Status::InvalidArgument("audit verify needs the log files, oldest first"));
   }
+  audit::VerifyOptions options;
+  for (const char* name : {"start-after", "anchor"}) {
+    if (!flags.Has(name)) continue;
+    Result<audit::VerifyAnchor> anchor = audit::ParseVerifyAnchor(flags.Get(name));
+    if (!anchor.ok()) {
+      return Fail(env, kExitBadArgs, anchor.status().WithContext(std::string("--") + name));
+    }
+    (std::string(name) == "anchor" ? options.expect : options.start_after) = *anchor;
+  }
   const bool show_progress = &env.err == &std::cerr && ::isatty(STDERR_FILENO) == 1;
   bool progress_shown = false;
-  audit::VerifyProgress progress = [&](uint64_t done, uint64_t total) {
+  options.progress = [&](uint64_t done, uint64_t total) {
     if (!show_progress || total < kProgressThreshold) return;
     env.err << "\rverifying: " << (done * 100 / total) << "% (" << MiB(done) << " of " << MiB(total)
             << ")" << std::flush;
     progress_shown = true;
   };
-  Result<audit::VerifyReport> report = audit::VerifyAuditFiles(flags.positionals, progress);
+  Result<audit::VerifyReport> report = audit::VerifyAuditFiles(flags.positionals, options);
   if (progress_shown) env.err << "\n";
   if (!report.ok()) return Fail(env, kExitError, report.status());
   if (report->ok()) {

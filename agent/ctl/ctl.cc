@@ -86,7 +86,10 @@ const std::vector<Command>& Commands() {
        "Observes and participates in leader election",
        {{"listen", 'l', FlagKind::kBool}},
        RunElect},
-      {{"audit", "verify"}, "Verifies the hash chain of audit log files", {}, RunAuditVerify},
+      {{"audit", "verify"},
+       "Verifies the hash chain of audit log files",
+       AuditVerifyFlagSpecs(),
+       RunAuditVerify},
       {{"audit", "query"},
        "Prints the audit records that match the filters",
        AuditQueryFlagSpecs(),
@@ -169,8 +172,9 @@ int RunShadectl(const std::vector<std::string>& args, std::istream& in, std::ost
   // audit query's --prefix takes a value where get/del/watch's is boolean.
   const bool audit = IsAuditCommandLine(args);
   std::vector<FlagSpec> specs = audit ? GlobalFlagSpecs() : AllFlagSpecs();
-  if (audit)
-    for (const FlagSpec& f : AuditQueryFlagSpecs()) specs.push_back(f);
+  if (audit) {
+    for (const FlagSpec& f : AuditFlagSpecs()) specs.push_back(f);
+  }
   Result<ParsedFlags> parsed = ParseFlags(args, specs);
   if (!parsed.ok()) return Error(err, kExitError, parsed.status().message());
   const std::vector<std::string>& words = parsed->positionals;

@@ -85,8 +85,23 @@ std::string VerifyProblem::ToString() const {
   return out + message;
 }
 
+Result<VerifyAnchor> ParseVerifyAnchor(const std::string& text) {
+  size_t colon = text.find(':');
+  VerifyAnchor anchor;
+  if (colon != std::string::npos && colon > 0 && colon <= 19 &&
+      text.find_first_not_of("0123456789") == colon) {
+    anchor.seq = std::stoull(text.substr(0, colon));
+    anchor.hash = text.substr(colon + 1);
+    if (anchor.seq >= 1 && IsHashText(anchor.hash)) return anchor;
+  }
+  return Status::InvalidArgument("invalid anchor \"" + text +
+                                 "\": give SEQ:HASH as printed by a verify (seq >= 1, hash 64 "
+                                 "lowercase hex digits)");
+}
+
 Result<VerifyReport> VerifyAuditFiles(const std::vector<std::string>& files,
-                                      const VerifyProgress& progress) {
+                                      const VerifyOptions& options) {
+  const auto& progress = options.progress;
   if (files.empty()) return Status::InvalidArgument("no audit log files given");
   uint64_t total = 0;
   for (const std::string& f : files) {
@@ -97,6 +112,13 @@ Result<VerifyReport> VerifyAuditFiles(const std::vector<std::string>& files,
 
   VerifyReport report;
   report.last_hash = kGenesisHash;
+  if (options.start_after) {
+    report.last_seq = options.start_after->seq;
+    report.last_hash = options.start_after->hash;
+  }
+  const std::string start_name =
+      options.start_after ? "the --start-after anchor (seq " + std::to_string(report.last_seq) + ")"
+                          : "seq 1";
   Line last_line;  // the last valid record's line, for messages
   LineSource source(files);
   Line line;
@@ -141,6 +163,11 @@ Result<VerifyReport> VerifyAuditFiles(const std::vector<std::string>& files,
     if (!parsed.ok()) return fail(peeked_seq, "not an audit record: " + parsed.status().message());
     const LoggedRecord& rec = *parsed;
     if (rec.seq == expected && rec.prev == report.last_hash) {
+      if (options.expect && rec.seq == options.expect->seq && rec.hash != options.expect->hash) {
+        return fail(rec.seq, "does not match the anchor: its hash is " + rec.hash +
+                                 ", the anchor says " + options.expect->hash +
+                                 " (the log was rewritten since the anchor was taken)");
+      }
       ++report.records;
       report.last_seq = rec.seq;
       report.last_hash = rec.hash;
@@ -150,9 +177,10 @@ Result<VerifyReport> VerifyAuditFiles(const std::vector<std::string>& files,
 
     if (line.line_no == 1 && rec.seq != expected) {
       if (line.file_index == 0) {
-        return fail(rec.seq, "the log starts at seq " + std::to_string(rec.seq) +
-                                 ", not 1: older files are missing or the files are out of "
-                                 "order (give every file, oldest first)");
+        return fail(rec.seq, "the log starts at seq " + std::to_string(rec.seq) + ", not " +
+                                 std::to_string(expected) + " (" + start_name +
+                                 "): older files are missing or the files are out of order "
+                                 "(give every file, oldest first, or --start-after SEQ:HASH)");
       }
       return fail(rec.seq, "this file does not continue " + files[line.file_index - 1] +
                                " (which ends at seq " + std::to_string(report.last_seq) +
@@ -160,7 +188,11 @@ Result<VerifyReport> VerifyAuditFiles(const std::vector<std::string>& files,
                                "them is missing");
     }
     if (rec.seq == expected) {
-      if (expected == 1) return fail(rec.seq, "chain broken: prev is not the genesis hash (zeros)");
+      if (report.records == 0) {
+        return fail(rec.seq, "chain broken: prev is not the hash of " +
+                                 std::string(options.start_after ? "the --start-after anchor"
+                                                                 : "the genesis (zeros)"));
+      }
       return fail(rec.seq, "chain broken: prev is not the hash of seq " +
                                std::to_string(report.last_seq) + " at " + Where(files, last_line) +
                                " (a record before was replaced, or this one re-sealed)");
@@ -189,6 +221,13 @@ Result<VerifyReport> VerifyAuditFiles(const std::vector<std::string>& files,
                              std::to_string(expected) + ")");
   }
   if (progress && total >= kProgressEvery) progress(total, total);
+  if (options.expect && report.last_seq < options.expect->seq) {
+    report.problem = VerifyProblem{
+        files[line.file_index], line.line_no, report.last_seq,
+        "the log ends at seq " + std::to_string(report.last_seq) + ", before the anchor seq " +
+            std::to_string(options.expect->seq) + ": records were cut off its end"};
+    if (line.line_no == 0) report.problem->file = files.back();
+  }
   return report;
 }
 

@@ -16,7 +16,7 @@
 //   - files out of order or with a gap: a file that does not continue the
 //     one before it, or a first file that does not start at seq 1.
 // Removing whole records from the END of the newest file leaves a valid,
-// shorter chain: only a kept anchor (last seq and hash) reveals that.
+// shorter chain: only a kept anchor (VerifyOptions::expect) reveals that.
 #pragma once
 
 #include <cstdint>
@@ -48,13 +48,31 @@ struct VerifyReport {
   bool ok() const { return !problem.has_value(); }
 };
 
-// Called now and then with the bytes read so far and the total size.
-using VerifyProgress = std::function<void(uint64_t done, uint64_t total)>;
+// A point of the chain an operator kept from an earlier verify ("OK: ...,
+// last seq S, last hash H").
+struct VerifyAnchor {
+  uint64_t seq = 0;
+  std::string hash;
+};
+
+// "SEQ:HASH" (HASH 64 lowercase hex, SEQ >= 1); InvalidArgument otherwise.
+Result<VerifyAnchor> ParseVerifyAnchor(const std::string& text);
+
+struct VerifyOptions {
+  // The files start right after this record (older files were removed by
+  // retention): the first record must be seq+1 with prev == hash.
+  std::optional<VerifyAnchor> start_after;
+  // This record must be in the log with this hash: reveals records cut off
+  // the end, or a log rewritten and re-sealed since the anchor was taken.
+  std::optional<VerifyAnchor> expect;
+  // Called now and then with the bytes read so far and the total size.
+  std::function<void(uint64_t done, uint64_t total)> progress;
+};
 
 // Verifies `files` as one log, oldest first. Fails (Status) only when a
 // file cannot be read or no file is given; a damaged log is a report with
 // a problem, not an error.
 Result<VerifyReport> VerifyAuditFiles(const std::vector<std::string>& files,
-                                      const VerifyProgress& progress = nullptr);
+                                      const VerifyOptions& options = {});
 
 }  // namespace shadekv::audit

@@ -123,8 +123,9 @@ TEST_F(AuditLogTest, VerifyReportsProgressOnLargeLogs) {
   const uint64_t size = std::filesystem::file_size(Log());
   ASSERT_GT(size, 8u << 20);
   std::vector<std::pair<uint64_t, uint64_t>> calls;
-  Result<VerifyReport> report = VerifyAuditFiles(
-      {Log()}, [&](uint64_t done, uint64_t total) { calls.emplace_back(done, total); });
+  VerifyOptions options;
+  options.progress = [&](uint64_t done, uint64_t total) { calls.emplace_back(done, total); };
+  Result<VerifyReport> report = VerifyAuditFiles({Log()}, options);
   ASSERT_TRUE(report.ok() && report->ok());
   EXPECT_EQ(report->records, 25000u);
   ASSERT_GE(calls.size(), 2u);
@@ -320,7 +321,79 @@ TEST_F(AuditLogTest, FindsFilesInTheWrongOrderOrWithAGap) {
 
   p = Problem({files[1], files[2]});
   EXPECT_EQ(p.file, files[1]);
-  EXPECT_NE(p.message.find("not 1: older files are missing"), std::string::npos) << p.message;
+  EXPECT_NE(p.message.find("not 1 (seq 1): older files are missing"), std::string::npos)
+      << p.message;
+}
+
+TEST_F(AuditLogTest, StartAfterAnAnchorVerifiesWhatRetentionLeft) {
+  WriteRecords(200, 4096);
+  std::vector<std::string> files = AllFiles();
+  ASSERT_GE(files.size(), 4u);
+  Result<VerifyReport> first = VerifyAuditFiles({files[0]});
+  ASSERT_TRUE(first.ok() && first->ok());
+  std::vector<std::string> rest(files.begin() + 1, files.end());
+
+  VerifyOptions options;
+  options.start_after = VerifyAnchor{first->last_seq, first->last_hash};
+  Result<VerifyReport> report = VerifyAuditFiles(rest, options);
+  ASSERT_TRUE(report.ok());
+  ASSERT_TRUE(report->ok()) << report->problem->ToString();
+  EXPECT_EQ(report->records, 200u - first->records);
+  EXPECT_EQ(report->last_seq, 200u);
+
+  options.start_after->hash = std::string(64, 'b');  // a wrong anchor
+  VerifyProblem p = *VerifyAuditFiles(rest, options)->problem;
+  EXPECT_EQ(p.file, files[1]);
+  EXPECT_EQ(p.line, 1u);
+  EXPECT_NE(p.message.find("prev is not the hash of the --start-after anchor"), std::string::npos)
+      << p.message;
+
+  options.start_after = VerifyAnchor{first->last_seq - 1, first->last_hash};
+  p = *VerifyAuditFiles(rest, options)->problem;
+  EXPECT_NE(p.message.find("the --start-after anchor (seq " + std::to_string(first->last_seq - 1)),
+            std::string::npos)
+      << p.message;
+}
+
+TEST_F(AuditLogTest, AnAnchorRevealsRecordsCutOffTheEndAndARewrittenLog) {
+  WriteRecords(30);
+  Result<VerifyReport> whole = VerifyAuditFiles({Log()});
+  ASSERT_TRUE(whole.ok() && whole->ok());
+  VerifyOptions options;
+  options.expect = VerifyAnchor{30, whole->last_hash};
+  ASSERT_TRUE(VerifyAuditFiles({Log()}, options)->ok());
+
+  std::vector<std::string> lines = Lines(Log());
+  lines.resize(27);  // three whole records cut: a valid, shorter chain
+  WriteLines(Log(), lines);
+  ASSERT_TRUE(VerifyAuditFiles({Log()})->ok());
+  VerifyProblem p = *VerifyAuditFiles({Log()}, options)->problem;
+  EXPECT_EQ(p.line, 27u);
+  EXPECT_EQ(p.seq, 27u);
+  EXPECT_NE(
+      p.message.find("the log ends at seq 27, before the anchor seq 30: records were cut off"),
+      std::string::npos)
+      << p.message;
+
+  options.expect = VerifyAnchor{10, std::string(64, 'c')};  // a log re-sealed since
+  p = *VerifyAuditFiles({Log()}, options)->problem;
+  EXPECT_EQ(p.line, 10u);
+  EXPECT_NE(p.message.find("does not match the anchor"), std::string::npos) << p.message;
+}
+
+TEST(AuditAnchorTest, ParsesSeqColonHashAndRejectsTheRest) {
+  const std::string hash(64, 'a');
+  Result<VerifyAnchor> a = ParseVerifyAnchor("42:" + hash);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->seq, 42u);
+  EXPECT_EQ(a->hash, hash);
+  for (const std::string& bad : std::vector<std::string>{
+           "", "42", ":" + hash, "0:" + hash, "x:" + hash, "42:" + std::string(63, 'a'),
+           "42:" + std::string(64, 'A'), "-1:" + hash}) {
+    Result<VerifyAnchor> r = ParseVerifyAnchor(bad);
+    ASSERT_FALSE(r.ok()) << bad;
+    EXPECT_NE(r.status().message().find("SEQ:HASH"), std::string::npos);
+  }
 }
 
 TEST_F(AuditLogTest, ReopenContinuesTheChain) {

@@ -103,6 +103,39 @@ TEST_F(AuditCtlTest, VerifyFindsFilesGivenInTheWrongOrder) {
       << r.out;
 }
 
+TEST_F(AuditCtlTest, VerifyWithAnchorsFindsACutEndAndAcceptsRetainedFiles) {
+  std::string last = WriteLog(300, 8192);
+  std::vector<std::string> files = AllFiles();
+  ASSERT_GE(files.size(), 3u);
+  ProcessResult first = Shadectl({"audit", "verify", files[0]});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  // "OK: N records, last seq S, last hash H"
+  const size_t seq_at = first.out.find("last seq ") + 9;
+  const std::string seq = first.out.substr(seq_at, first.out.find(',', seq_at) - seq_at);
+  const std::string hash = first.out.substr(first.out.find("last hash ") + 10, 64);
+
+  std::vector<std::string> args = {"audit",          "verify",   "--start-after",
+                                   seq + ":" + hash, "--anchor", "300:" + last};
+  args.insert(args.end(), files.begin() + 1, files.end());
+  ProcessResult rest = Shadectl(args);
+  EXPECT_EQ(rest.exit_code, 0) << rest.out << rest.err;
+  EXPECT_NE(rest.out.find("last seq 300, last hash " + last), std::string::npos) << rest.out;
+
+  std::vector<std::string> lines = Lines(Log());
+  lines.pop_back();
+  WriteLines(Log(), lines);
+  args = {"audit", "verify", "--anchor", "300:" + last};
+  args.insert(args.end(), files.begin(), files.end());
+  ProcessResult cut = Shadectl(args);
+  EXPECT_EQ(cut.exit_code, 1);
+  EXPECT_NE(cut.out.find("FAILED: " + Log() + ":"), std::string::npos) << cut.out;
+  EXPECT_NE(cut.out.find("before the anchor seq 300"), std::string::npos) << cut.out;
+
+  ProcessResult bad = Shadectl({"audit", "verify", "--anchor", "300", Log()});
+  EXPECT_EQ(bad.exit_code, 128);
+  EXPECT_NE(bad.err.find("--anchor: invalid anchor"), std::string::npos) << bad.err;
+}
+
 TEST_F(AuditCtlTest, VerifyRefusesNoFilesAndUnreadableFiles) {
   ProcessResult none = Shadectl({"audit", "verify"});
   EXPECT_EQ(none.exit_code, 128);
