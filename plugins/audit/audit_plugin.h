@@ -1,11 +1,16 @@
 // The audit plugin's logic behind its C entry: decodes EVENT and REQUEST
-// bodies and appends one record each. Not thread-safe except
-// LastLoggedRevision: the host calls on_event/on_request from one thread.
+// bodies and appends one record each. With audit.fsync=interval a flusher
+// thread of its own syncs the log every interval while records wait, so an
+// idle log is durable within that interval; it stops in the destructor.
+// Thread-safe.
 #pragma once
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -31,15 +36,29 @@ class AuditPlugin {
   // subscriber resumes after it, so no revision is logged twice.
   int64_t LastLoggedRevision() const { return writer_->LastLoggedRevision(); }
 
+  // Read-only access for logs and tests; seq and hash only while no other
+  // thread appends.
   const AuditWriter& writer() const { return *writer_; }
   const AuditConfig& config() const { return config_; }
+
+  ~AuditPlugin();
+  AuditPlugin(const AuditPlugin&) = delete;
+  AuditPlugin& operator=(const AuditPlugin&) = delete;
 
  private:
   AuditPlugin(AuditConfig config, std::unique_ptr<AuditWriter> writer)
       : config_(std::move(config)), writer_(std::move(writer)) {}
+  Status Append(AuditRecord record);
+  void FlushLoop();
 
+  // Fixed after construction.
   const AuditConfig config_;
-  std::unique_ptr<AuditWriter> writer_;
+  std::unique_ptr<AuditWriter> writer_;  // the pointer; the writer is guarded by mu_
+
+  std::mutex mu_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;  // guarded by mu_
+  std::thread flusher_;    // only with FsyncPolicy::kInterval
 };
 
 }  // namespace shadekv::audit

@@ -190,8 +190,11 @@ Status AuditWriter::Sync() {
     return Status::Internal("cannot fsync audit log " + options_.path + ": " + Errno());
   }
   last_sync_ = std::chrono::steady_clock::now();
+  dirty_ = false;
   return Status::Ok();
 }
+
+Status AuditWriter::SyncIfDirty() { return dirty_ ? Sync() : Status::Ok(); }
 
 Status AuditWriter::Rotate() {
   // Synced before the rename whatever the policy: a rotated file is final.
@@ -253,6 +256,7 @@ Status AuditWriter::Append(AuditRecord record) {
   last_seq_ = record.seq;
   last_hash_ = std::move(hash);
   if (record.kind == "event") last_event_revision_ = record.revision;
+  dirty_ = true;
 
   const auto now = std::chrono::steady_clock::now();
   if (options_.fsync == FsyncPolicy::kAlways ||

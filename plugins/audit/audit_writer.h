@@ -17,7 +17,7 @@
 //    fails part-way the partial bytes are cut off again, so the file ends on
 //    a complete record. When even that fails, the writer refuses every
 //    later Append with the original error.
-//  - Not thread-safe, except LastLoggedRevision (any thread).
+//  - Not thread-safe, except LastLoggedRevision and dirty (any thread).
 #pragma once
 
 #include <atomic>
@@ -34,7 +34,8 @@ namespace shadekv::audit {
 enum class FsyncPolicy {
   kAlways,    // fdatasync after every record
   kInterval,  // at most one fdatasync per interval, on the next Append after
-              // it elapsed, and at close: an idle log's tail waits for either
+              // it elapsed, and at close; the plugin also calls SyncIfDirty
+              // every interval so an idle log's tail is not left unsynced
   kNever,     // leave it to the kernel (still synced before a rotation)
 };
 
@@ -62,6 +63,10 @@ class AuditWriter {
 
   // fdatasync now.
   Status Sync();
+  // fdatasync when records were appended since the last sync.
+  Status SyncIfDirty();
+  // True when records were appended since the last sync (any thread).
+  bool dirty() const { return dirty_.load(); }
 
   uint64_t last_seq() const { return last_seq_; }
   const std::string& last_hash() const { return last_hash_; }
@@ -81,6 +86,7 @@ class AuditWriter {
   uint64_t last_seq_ = 0;
   std::string last_hash_;
   std::atomic<int64_t> last_event_revision_{0};
+  std::atomic<bool> dirty_{false};
   std::chrono::steady_clock::time_point last_sync_;
   Status broken_;  // non-OK after a write that could not be undone
 };

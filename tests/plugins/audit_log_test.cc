@@ -6,14 +6,17 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <thread>
 
 #include "plugins/audit/audit_chain.h"
 #include "plugins/audit/audit_config.h"
 #include "plugins/audit/audit_line.h"
+#include "plugins/audit/audit_plugin.h"
 #include "plugins/audit/audit_query.h"
 #include "plugins/audit/audit_record.h"
 #include "plugins/audit/audit_verifier.h"
 #include "plugins/audit/audit_writer.h"
+#include "shadekv/bus/codec.h"
 #include "tests/plugins/audit_test_records.h"
 #include "tests/store/temp_dir.h"
 
@@ -498,6 +501,42 @@ TEST_F(AuditLogTest, EveryFsyncPolicyWritesAVerifiableLog) {
     EXPECT_TRUE(report->ok());
     EXPECT_EQ(report->records, 20u);
   }
+}
+
+TEST_F(AuditLogTest, IntervalPolicySyncsLaterAndSyncIfDirtyCatchesUp) {
+  WriterOptions options;
+  options.path = Log();
+  options.fsync = FsyncPolicy::kInterval;
+  options.fsync_interval = std::chrono::hours(1);
+  Result<std::unique_ptr<AuditWriter>> writer = AuditWriter::Open(options);
+  ASSERT_TRUE(writer.ok());
+  EXPECT_FALSE((*writer)->dirty());
+  ASSERT_TRUE((*writer)->Append(TestRecord(1)).ok());
+  EXPECT_TRUE((*writer)->dirty());  // the interval has not elapsed
+  ASSERT_TRUE((*writer)->SyncIfDirty().ok());
+  EXPECT_FALSE((*writer)->dirty());
+
+  writer->reset();  // closed: the next writer resumes at seq 2
+  std::unique_ptr<AuditWriter> always = OpenWriter(0, FsyncPolicy::kAlways);
+  ASSERT_TRUE(always->Append(TestRecord(2)).ok());
+  EXPECT_FALSE(always->dirty());
+}
+
+TEST_F(AuditLogTest, PluginFlusherSyncsAnIdleLogWithinTheInterval) {
+  Result<std::unique_ptr<AuditPlugin>> plugin =
+      AuditPlugin::Start({{"path", Log()}, {"fsync", "interval"}, {"fsync_interval_ms", "20"}});
+  ASSERT_TRUE(plugin.ok()) << plugin.status().ToString();
+  // Two appends in a row: the second comes before the interval elapsed.
+  ASSERT_TRUE((*plugin)->OnEvent(bus::EncodeEvent(TestEvent(2, "a"))).ok());
+  ASSERT_TRUE((*plugin)->OnEvent(bus::EncodeEvent(TestEvent(3, "b"))).ok());
+  bool synced = false;
+  for (int i = 0; i < 200 && !synced; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    synced = !(*plugin)->writer().dirty();
+  }
+  EXPECT_TRUE(synced) << "the flusher did not sync within 1 s";
+  EXPECT_EQ((*plugin)->LastLoggedRevision(), 3);
+  EXPECT_EQ(Lines(Log()).size(), 2u);
 }
 
 TEST_F(AuditLogTest, InvalidUtf8AndControlCharactersStayValidJson) {
