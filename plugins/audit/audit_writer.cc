@@ -2,6 +2,7 @@
 #include "plugins/audit/audit_writer.h"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -121,11 +122,19 @@ Status SyncDirectoryOf(const std::string& path) {
   return Status::Ok();
 }
 
+// Opens for appending and takes an exclusive lock: two writers on one file
+// would interleave two chains into a log that never verifies.
 Result<int> OpenForAppend(const std::string& path) {
   int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) {
     return Status::FailedPrecondition("cannot open audit log " + path + " for appending: " +
                                       Errno() + " (check audit.path and its directory)");
+  }
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return Status::FailedPrecondition("audit log " + path +
+                                      " is in use by another writer (another agent or "
+                                      "shadekv-sub with the same audit.path?)");
   }
   return fd;
 }

@@ -17,6 +17,8 @@
 //    fails part-way the partial bytes are cut off again, so the file ends on
 //    a complete record. When even that fails, the writer refuses every
 //    later Append with the original error.
+//  - One writer per file: the active file is locked (flock) while open; a
+//    second writer, in this process or another, is refused.
 //  - Not thread-safe, except LastLoggedRevision and dirty (any thread).
 #pragma once
 

@@ -463,6 +463,22 @@ TEST_F(AuditLogTest, RefusesToAppendAfterAnInvalidLastLine) {
       << writer.status().message();
 }
 
+TEST_F(AuditLogTest, RefusesASecondWriterOnTheSameFile) {
+  std::unique_ptr<AuditWriter> first = OpenWriter();
+  ASSERT_TRUE(first->Append(TestRecord(1)).ok());
+  WriterOptions options;
+  options.path = Log();
+  Result<std::unique_ptr<AuditWriter>> second = AuditWriter::Open(options);
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.status().message().find("audit log " + Log() + " is in use by another writer"),
+            std::string::npos)
+      << second.status().message();
+  first.reset();
+  second = AuditWriter::Open(options);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  EXPECT_EQ((*second)->last_seq(), 1u);
+}
+
 TEST_F(AuditLogTest, OpenNamesAMissingDirectoryOrADirectoryPath) {
   WriterOptions options;
   options.path = dir_.Sub("no-such-dir/audit.log");
