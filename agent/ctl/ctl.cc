@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdlib>
 
+#include "agent/ctl/audit_commands.h"
 #include "agent/ctl/commands.h"
 #include "agent/ctl/kv_requests.h"
 #include "agent/ctl/watch_request.h"
@@ -85,6 +86,14 @@ const std::vector<Command>& Commands() {
        "Observes and participates in leader election",
        {{"listen", 'l', FlagKind::kBool}},
        RunElect},
+      {{"audit", "verify"},
+       "Verifies the hash chain of audit log files",
+       AuditVerifyFlagSpecs(),
+       RunAuditVerify},
+      {{"audit", "query"},
+       "Prints the audit records that match the filters",
+       AuditQueryFlagSpecs(),
+       RunAuditQuery},
   };
   return kCommands;
 }
@@ -160,7 +169,13 @@ int Error(std::ostream& err, int code, const std::string& message) {
 
 int RunShadectl(const std::vector<std::string>& args, std::istream& in, std::ostream& out,
                 std::ostream& err) {
-  Result<ParsedFlags> parsed = ParseFlags(args, AllFlagSpecs());
+  // audit query's --prefix takes a value where get/del/watch's is boolean.
+  const bool audit = IsAuditCommandLine(args);
+  std::vector<FlagSpec> specs = audit ? GlobalFlagSpecs() : AllFlagSpecs();
+  if (audit) {
+    for (const FlagSpec& f : AuditFlagSpecs()) specs.push_back(f);
+  }
+  Result<ParsedFlags> parsed = ParseFlags(args, specs);
   if (!parsed.ok()) return Error(err, kExitError, parsed.status().message());
   const std::vector<std::string>& words = parsed->positionals;
   if (words.empty() || parsed->GetBool("help")) {

@@ -1,0 +1,120 @@
+// The audit plugin's C entry (plugins/include/shadekv/plugin.h). Nothing
+// thrown may cross the C boundary, so every callback catches.
+#include <algorithm>
+#include <cstring>
+#include <exception>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "plugins/audit/audit_plugin.h"
+#include "shadekv/plugin.h"
+
+namespace shadekv::audit {
+namespace {
+
+void WriteError(const std::string& message, char* error, size_t capacity) {
+  if (error == nullptr || capacity == 0) return;
+  size_t n = std::min(message.size(), capacity - 1);
+  std::memcpy(error, message.data(), n);
+  error[n] = '\0';
+}
+
+int32_t Init(const shadekv_plugin_kv* config, size_t config_count, const shadekv_plugin_host* host,
+             void** state, char* error, size_t error_capacity) {
+  try {
+    std::vector<std::pair<std::string, std::string>> entries;
+    for (size_t i = 0; i < config_count; ++i) {
+      if (config[i].key == nullptr || config[i].value == nullptr) continue;
+      entries.emplace_back(config[i].key, config[i].value);
+    }
+    Result<std::unique_ptr<AuditPlugin>> plugin = AuditPlugin::Start(entries);
+    if (!plugin.ok()) {
+      WriteError(plugin.status().message(), error, error_capacity);
+      return SHADEKV_PLUGIN_ERROR;
+    }
+    if (host != nullptr && host->log != nullptr) {
+      const AuditWriter& w = (*plugin)->writer();
+      std::string line = "auditing to " + (*plugin)->config().writer.path + ", chain at seq " +
+                         std::to_string(w.last_seq()) + ", last revision " +
+                         std::to_string(w.LastLoggedRevision());
+      host->log(host->context, SHADEKV_LOG_INFO, line.c_str());
+    }
+    *state = plugin->release();
+    return SHADEKV_PLUGIN_OK;
+  } catch (const std::exception& e) {
+    WriteError(std::string("audit init failed: ") + e.what(), error, error_capacity);
+  } catch (...) {
+    WriteError("audit init failed with an unknown exception", error, error_capacity);
+  }
+  return SHADEKV_PLUGIN_ERROR;
+}
+
+template <typename Call>
+int32_t Guarded(Call call, const char* what, char* error, size_t error_capacity) {
+  try {
+    Status s = call();
+    if (s.ok()) return SHADEKV_PLUGIN_OK;
+    WriteError(s.message(), error, error_capacity);
+  } catch (const std::exception& e) {
+    WriteError(std::string("audit ") + what + " failed: " + e.what(), error, error_capacity);
+  } catch (...) {
+    WriteError(std::string("audit ") + what + " failed with an unknown exception", error,
+               error_capacity);
+  }
+  return SHADEKV_PLUGIN_ERROR;
+}
+
+int32_t OnEvent(void* state, const uint8_t* bytes, size_t len, char* error, size_t cap) {
+  return Guarded(
+      [&] {
+        return static_cast<AuditPlugin*>(state)->OnEvent(
+            std::string_view(reinterpret_cast<const char*>(bytes), len));
+      },
+      "on_event", error, cap);
+}
+
+int32_t OnRequest(void* state, const uint8_t* bytes, size_t len, char* error, size_t cap) {
+  return Guarded(
+      [&] {
+        return static_cast<AuditPlugin*>(state)->OnRequest(
+            std::string_view(reinterpret_cast<const char*>(bytes), len));
+      },
+      "on_request", error, cap);
+}
+
+// ABI v2's optional applied_revision: where shadekv-sub resumes after a
+// restart, so each revision is logged exactly once. Unused until the
+// descriptor below gains the field.
+[[maybe_unused]] int32_t AppliedRevision(void* state, int64_t* revision) {
+  if (state == nullptr || revision == nullptr) return SHADEKV_PLUGIN_ERROR;
+  *revision = static_cast<AuditPlugin*>(state)->LastLoggedRevision();
+  return SHADEKV_PLUGIN_OK;
+}
+
+void Shutdown(void* state) {
+  try {
+    delete static_cast<AuditPlugin*>(state);
+  } catch (...) {
+    // Nothing can be reported from here; the host is unloading us.
+  }
+}
+
+// Designated initializers, so this compiles against ABI v1 and v2 alike; with
+// v2, add `.applied_revision = &AppliedRevision,` after `.shutdown`.
+const shadekv_plugin_descriptor kDescriptor = {
+    .abi_version = SHADEKV_PLUGIN_ABI_VERSION,
+    .name = "audit",
+    .init = &Init,
+    .on_event = &OnEvent,
+    .on_request = &OnRequest,
+    .shutdown = &Shutdown,
+};
+
+}  // namespace
+}  // namespace shadekv::audit
+
+extern "C" SHADEKV_PLUGIN_EXPORT const shadekv_plugin_descriptor* shadekv_plugin_entry(void) {
+  return &shadekv::audit::kDescriptor;
+}
