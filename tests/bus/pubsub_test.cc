@@ -31,7 +31,7 @@ class PubSubTest : public ::testing::Test {
       std::string key = "k" + std::to_string(next_key_++ % 50);
       Result<std::string> body = services_->Put(key, std::string(value_bytes, 'a' + i % 26));
       ASSERT_TRUE(body.ok()) << body.status().ToString();
-      for (plugin_host::PluginHost* h : hosts) h->PublishEvent(*body);
+      for (plugin_host::PluginHost* h : hosts) h->PublishEvent(Current(), *body);
     }
   }
 
@@ -211,8 +211,9 @@ TEST_F(PubSubTest, RogueFramesOnTheBusAreCountedAndDropped) {
   RunningSubscriber sub(MakeSubscriber({pub->pub, rogue_ep}, &consumer, Current()));
   ASSERT_TRUE(WaitFor([&] { return sub.Stats().up_to_date; }, 5s));
   std::string good = services_->Put("x", "y").value();  // a real event, to truncate
-  services_->Put("x", "z").value();                     // advance past it: not republished
-  pub->host->PublishEvent(good);
+  const int64_t good_revision = Current();
+  services_->Put("x", "z").value();  // advance past it: not republished
+  pub->host->PublishEvent(good_revision, good);
   std::mt19937 rng(42);
   int sent = 0;
   for (int round = 0; round < 50; ++round) {

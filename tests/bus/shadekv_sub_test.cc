@@ -153,7 +153,7 @@ class ShadekvSubTest : public ::testing::Test {
     for (int i = 0; i < n; ++i) {
       auto body = services_->Put("/k" + std::to_string(i % 20), "value" + std::to_string(i));
       ASSERT_TRUE(body.ok());
-      pub_.host->PublishEvent(*body);
+      pub_.host->PublishEvent(Current(), *body);
     }
   }
   int64_t Current() { return services_->store().CurrentRevision(); }
