@@ -32,6 +32,11 @@ Result<std::unique_ptr<PluginHost>> PluginHost::Load(const std::vector<std::stri
   if (options.queue_capacity == 0) {
     return Status::InvalidArgument("plugin queue capacity must be at least 1");
   }
+  if (options.initial_position < 0) {
+    return Status::InvalidArgument("initial plugin position " +
+                                   std::to_string(options.initial_position) +
+                                   " is negative; revisions start at 0");
+  }
   std::vector<std::unique_ptr<LoadedLibrary>> libraries;
   std::map<std::string, std::string> path_by_name;
   for (const std::string& path : paths) {

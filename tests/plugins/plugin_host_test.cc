@@ -143,6 +143,12 @@ TEST_F(PluginHostTest, AbiMismatchGivesBothVersions) {
 
 // A working plugin built against ABI 1 (no struct_size, a shorter
 // descriptor) is refused by its version before any other field is read.
+TEST_F(PluginHostTest, DescriptorTooShortForItsVersionIsRefused) {
+  std::string message = LoadError({SHORT_DESCRIPTOR_PLUGIN_PATH});
+  EXPECT_NE(message.find("struct_size is 8, at least"), std::string::npos) << message;
+  EXPECT_NE(message.find("sizeof(shadekv_plugin_descriptor)"), std::string::npos) << message;
+}
+
 TEST_F(PluginHostTest, VersionOnePluginIsRefusedWithBothVersions) {
   EXPECT_EQ(LoadError({V1_PLUGIN_PATH}),
             std::string("--plugin '") + V1_PLUGIN_PATH +

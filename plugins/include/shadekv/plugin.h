@@ -16,13 +16,17 @@
  *  - Error messages go into a caller-owned buffer (`error`, `error_capacity`
  *    bytes, including the terminating NUL), so nobody frees across the line.
  *    The host empties it before each call and logs it when the call fails.
- *  - The host calls init once on the loading thread (start-up), then
- *    on_event / on_request from ONE thread of the plugin's own (never the
- *    agent's Raft or HTTP threads), then shutdown once on that same thread.
+ *  - The host calls init (then applied_revision, if any) once on the loading
+ *    thread (start-up), then on_event / on_request / on_snapshot from ONE
+ *    thread of the plugin's own (never the agent's Raft or HTTP threads),
+ *    then shutdown once on that same thread.
  *    A plugin that starts threads of its own must stop them in shutdown.
  *  - A callback may be slow, block or fail: the host never waits for it on
  *    the agent's paths. Events that do not fit the plugin's bounded queue
  *    are dropped for that plugin and counted (shadekv_plugin_* in /metrics).
+ *    A bus subscriber (shadekv-sub) waits for room instead: nothing is lost,
+ *    and a plugin that reports its position gets each revision exactly once
+ *    across restarts (bus/README.md says exactly what is guaranteed).
  *
  * Versioning: SHADEKV_PLUGIN_ABI_VERSION changes when any existing field or
  * signature changes; the host refuses a plugin built against another version.
