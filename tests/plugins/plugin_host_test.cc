@@ -433,6 +433,13 @@ TEST_F(PluginHostTest, PluginWithAPositionGetsOnlyLaterEventsAndDuplicatesAreSki
   EXPECT_EQ(after[1].skipped, 1u);
 }
 
+TEST_F(PluginHostTest, FailingAppliedRevisionRefusesStartUpNamingThePlugin) {
+  std::string message = LoadError({LEDGER_PLUGIN_PATH}, {{"ledger", "path", dir_.Sub("l.txt")},
+                                                         {"ledger", "fail_position", "1"}});
+  EXPECT_NE(message.find("plugin 'ledger'"), std::string::npos) << message;
+  EXPECT_NE(message.find("applied_revision returned 1"), std::string::npos) << message;
+}
+
 TEST_F(PluginHostTest, InitialPositionAppliesToPluginsThatReportNone) {
   HostOptions options;
   options.initial_position = 3;

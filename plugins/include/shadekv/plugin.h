@@ -191,7 +191,9 @@ typedef struct shadekv_plugin_descriptor {
    * hands this plugin only events (and snapshots) with a higher revision and
    * skips the others silently; a bus subscriber starts its stream at the
    * lowest position its plugins report, so such a plugin sees every revision
-   * exactly once across restarts. Non-zero: start-up fails with `error`. */
+   * exactly once across restarts. Non-zero: start-up fails, naming the
+   * plugin and the code (there is no error buffer: log the reason through
+   * host->log first). */
   int32_t (*applied_revision)(void* state, int64_t* revision);
 
   /* ABI 2, optional (NULL when not implemented): replace ALL of the plugin's

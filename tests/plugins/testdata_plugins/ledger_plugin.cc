@@ -11,7 +11,8 @@
 //
 // Config: "path" (required); "delay_us" sleeps after each event, so a kill
 // lands while events are queued; "fail_revision" makes on_event of that one
-// revision fail (to test that a failure still counts as processed).
+// revision fail (to test that a failure still counts as processed);
+// "fail_position" makes applied_revision fail.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -34,6 +35,7 @@ struct Ledger {
   int64_t position = 0;
   long delay_us = 0;
   int64_t fail_revision = -1;
+  bool fail_position = false;
 };
 
 void WriteError(const std::string& message, char* error, size_t capacity) {
@@ -70,6 +72,7 @@ int32_t Init(const shadekv_plugin_kv* config, size_t count, const shadekv_plugin
     for (size_t i = 0; i < count; ++i) {
       if (std::strcmp(config[i].key, "path") == 0) path = config[i].value;
       if (std::strcmp(config[i].key, "delay_us") == 0) l->delay_us = std::atol(config[i].value);
+      if (std::strcmp(config[i].key, "fail_position") == 0) l->fail_position = true;
       if (std::strcmp(config[i].key, "fail_revision") == 0) {
         l->fail_revision = std::atoll(config[i].value);
       }
@@ -98,6 +101,7 @@ int32_t Init(const shadekv_plugin_kv* config, size_t count, const shadekv_plugin
 }
 
 int32_t AppliedRevision(void* state, int64_t* revision) {
+  if (static_cast<Ledger*>(state)->fail_position) return SHADEKV_PLUGIN_ERROR;
   *revision = static_cast<Ledger*>(state)->position;
   return SHADEKV_PLUGIN_OK;
 }
