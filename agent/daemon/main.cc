@@ -190,7 +190,8 @@ int main(int argc, char** argv) {
     // each plugin's bounded queue.
     options.on_event = [host](const shadekv::store::ChangeEvent& event,
                               const shadekv::agent::RaftEntry& entry) {
-      host->PublishEvent(shadekv::agent::EncodeLiveEvent(event, shadekv::agent::EnvelopeOf(entry)));
+      host->PublishEvent(event.revision,
+                         shadekv::agent::EncodeLiveEvent(event, shadekv::agent::EnvelopeOf(entry)));
     };
     options.append_metrics = [host](std::string* out) { host->AppendMetrics(out); };
     for (const shadekv::plugin_host::PluginStats& stats : host->Stats()) {

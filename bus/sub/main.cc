@@ -10,7 +10,6 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
-#include <thread>
 
 #include "bus/sub/event_json.h"
 #include "bus/sub/state_file.h"
@@ -41,59 +40,66 @@ class NoStoreServices : public plugin_host::HostServices {
   }
 };
 
-// Prints or forwards each event, then records it in the state file. The
-// line is flushed before the state is saved: a kill between the two repeats
-// that one event after a restart (at-least-once), it never skips one.
+// Prints each event, or hands events and snapshots to the plugins, and keeps
+// the state file.
+//
+// Printing: the line is flushed before the state is saved, so a kill
+// between the two repeats that one line after a restart (at-least-once),
+// never skips one.
+//
+// Plugins: the host runs in blocking mode (waiting is right here: the bus
+// catches up), and the state file holds the revision every plugin has
+// PROCESSED (its callback returned), not merely queued. Plugins that report
+// their own position (applied_revision) are skipped past what they have, so
+// they see each revision exactly once; the others may see again what they
+// processed after the last save (at-least-once).
 class SubConsumer : public SubscriberConsumer {
  public:
-  SubConsumer(const SubOptions& options, plugin_host::PluginHost* plugins)
-      : options_(options), plugins_(plugins) {}
+  SubConsumer(const SubOptions& options, plugin_host::PluginHost* plugins, int64_t saved)
+      : options_(options), plugins_(plugins), saved_(saved) {}
 
   Status InstallSnapshot(int64_t revision, std::string_view data) override {
-    if (plugins_ == nullptr) {
-      std::cout << SnapshotJsonLine(revision, data.size()) << std::endl;
-    } else {
-      std::cerr << "shadekv-sub: skipped a snapshot at revision " << revision
-                << " (plugins receive events only)" << std::endl;
+    if (plugins_ != nullptr) {
+      plugins_->PublishSnapshot(revision, data);
+      return SaveProgress();
     }
+    std::cout << SnapshotJsonLine(revision, data.size()) << std::endl;
     return Save(revision);
   }
 
   Status ApplyEvent(int64_t revision, std::string_view body) override {
     if (plugins_ != nullptr) {
-      WaitForRoom();
-      plugins_->PublishEvent(body);
-    } else {
-      Result<ChangeEvent> event = DecodeEvent(body);
-      // The driver decoded it already; failing now would be a codec bug.
-      if (!event.ok()) return event.status();
-      std::string line = EventJsonLine(*event, options_.prefix);
-      if (!line.empty()) std::cout << line << std::endl;
+      plugins_->PublishEvent(revision, body);
+      return SaveProgress();
     }
+    Result<ChangeEvent> event = DecodeEvent(body);
+    // The driver decoded it already; failing now would be a codec bug.
+    if (!event.ok()) return event.status();
+    std::string line = EventJsonLine(*event, options_.prefix);
+    if (!line.empty()) std::cout << line << std::endl;
     return Save(revision);
+  }
+
+  // With plugins: saves what every plugin has processed, when it moved.
+  // Called after each hand-over, while idle, and after the host's shutdown.
+  Status SaveProgress() {
+    if (plugins_ == nullptr) return Status::Ok();
+    int64_t processed = plugins_->ProcessedRevision();
+    if (processed <= saved_) return Status::Ok();
+    return Save(processed);
   }
 
  private:
   Status Save(int64_t revision) {
     if (options_.state_file.empty()) return Status::Ok();
-    return SaveAppliedRevision(options_.state_file, revision);
-  }
-
-  // The plugin host drops events when a plugin's queue is full; here we
-  // can afford to wait instead (the bus catches up later if we fall behind).
-  void WaitForRoom() {
-    for (int i = 0; i < 10000 && !g_stop; ++i) {
-      bool full = false;
-      for (const plugin_host::PluginStats& s : plugins_->Stats()) {
-        full = full || s.queue_depth + 1 >= s.queue_capacity;
-      }
-      if (!full) return;
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
+    SHADEKV_RETURN_IF_ERROR(SaveAppliedRevision(options_.state_file, revision));
+    saved_ = revision;
+    return Status::Ok();
   }
 
   const SubOptions& options_;
   plugin_host::PluginHost* plugins_;
+  int64_t saved_;  // what the state file holds
 };
 
 int Main(int argc, char** argv) {
@@ -117,21 +123,33 @@ int Main(int argc, char** argv) {
     if (*saved > 0) applied = *saved;
   }
 
+  const int64_t saved = applied;
+
+  // Handlers before the plugins load, so a signal while a publish waits for
+  // room is seen (stop_waiting) and not fatal.
+  std::signal(SIGINT, OnSignal);
+  std::signal(SIGTERM, OnSignal);
   NoStoreServices services;
   std::unique_ptr<plugin_host::PluginHost> plugins;
   if (!options->plugins.empty()) {
-    auto loaded =
-        plugin_host::PluginHost::Load(options->plugins, options->plugin_settings, &services);
+    plugin_host::HostOptions host_options;
+    host_options.block_when_full = true;
+    host_options.stop_waiting = &g_stop;
+    host_options.initial_position = applied;
+    auto loaded = plugin_host::PluginHost::Load(options->plugins, options->plugin_settings,
+                                                &services, host_options);
     if (!loaded.ok()) {
       std::cerr << "shadekv-sub: " << loaded.status().message() << "\n";
       return 1;
     }
     plugins = std::move(*loaded);
+    // The stream starts after the lowest position: plugins that report one
+    // (applied_revision) stand where they say, the others where the state
+    // file or --from-rev says. The host skips, per plugin, what it has.
+    applied = plugins->ProcessedRevision();
   }
 
-  std::signal(SIGINT, OnSignal);
-  std::signal(SIGTERM, OnSignal);
-  SubConsumer consumer(*options, plugins.get());
+  SubConsumer consumer(*options, plugins.get(), saved);
   SubscriberOptions sub_options;
   sub_options.publishers = options->bus;
   sub_options.applied_revision = applied;
@@ -140,8 +158,18 @@ int Main(int argc, char** argv) {
     std::cerr << "shadekv-sub: " << subscriber.status().message() << "\n";
     return 2;
   }
-  Status result = (*subscriber)->Run(g_stop);
-  if (plugins) plugins->Shutdown();
+  // Run, by hand: between polls the state file catches up with what the
+  // plugins have processed meanwhile, so an idle kill loses nothing.
+  Status result;
+  while (result.ok() && !g_stop.load()) {
+    result = (*subscriber)->PollOnce(std::chrono::milliseconds(50));
+    if (result.ok()) result = consumer.SaveProgress();
+  }
+  if (plugins) {
+    plugins->Shutdown();
+    Status saved_last = consumer.SaveProgress();
+    if (result.ok()) result = saved_last;
+  }
   if (!result.ok()) {
     std::cerr << "shadekv-sub: " << result.message() << "\n";
     return 1;

@@ -5,6 +5,8 @@
 #include <dlfcn.h>
 #include <sys/stat.h>
 
+#include <cstddef>
+
 namespace shadekv::plugin_host {
 
 bool IsValidPluginName(const std::string& name) {
@@ -61,6 +63,16 @@ Result<std::unique_ptr<LoadedLibrary>> LoadedLibrary::Open(const std::string& pa
         where + ": built for plugin ABI version " + std::to_string(d->abi_version) +
         ", this shadekv speaks version " + std::to_string(SHADEKV_PLUGIN_ABI_VERSION) +
         "; rebuild the plugin against this shadekv's plugins/include/shadekv/plugin.h"));
+  }
+  // Version 2 descriptors end at least after shutdown; anything shorter
+  // would make us read past the plugin's object.
+  constexpr size_t kMinimumSize =
+      offsetof(shadekv_plugin_descriptor, shutdown) + sizeof(d->shutdown);
+  if (d->struct_size < kMinimumSize) {
+    return fail(Status::InvalidArgument(
+        where + ": the descriptor's struct_size is " + std::to_string(d->struct_size) +
+        ", at least " + std::to_string(kMinimumSize) +
+        " is needed; set it to sizeof(shadekv_plugin_descriptor) and rebuild the plugin"));
   }
   if (d->name == nullptr || !IsValidPluginName(d->name)) {
     return fail(Status::InvalidArgument(

@@ -4,6 +4,8 @@
 // symbol, the ABI version and the descriptor's shape.
 #pragma once
 
+#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <string>
 
@@ -26,16 +28,24 @@ class LoadedLibrary {
   void Leak() { handle_ = nullptr; }
 
   const std::string& path() const { return path_; }
-  const shadekv_plugin_descriptor& descriptor() const { return *descriptor_; }
-  std::string name() const { return descriptor_->name; }
+  // The plugin's descriptor as this host knows it: fields beyond the
+  // plugin's struct_size (an older, smaller descriptor) read as NULL.
+  const shadekv_plugin_descriptor& descriptor() const { return descriptor_; }
+  std::string name() const { return descriptor_.name; }
 
  private:
   LoadedLibrary(std::string path, void* handle, const shadekv_plugin_descriptor* descriptor)
-      : path_(std::move(path)), handle_(handle), descriptor_(descriptor) {}
+      : path_(std::move(path)), handle_(handle), descriptor_{} {
+    // A plugin's descriptor may be shorter (built before a field was added)
+    // or longer (built later) than ours: copy what both know, zero the rest.
+    std::memcpy(&descriptor_, descriptor,
+                std::min<size_t>(descriptor->struct_size, sizeof(descriptor_)));
+    descriptor_.struct_size = sizeof(descriptor_);
+  }
 
   const std::string path_;
   void* handle_;  // from dlopen; null once leaked
-  const shadekv_plugin_descriptor* descriptor_;
+  shadekv_plugin_descriptor descriptor_;
 };
 
 // True for a plugin name the ABI allows: [a-z0-9_-]+.

@@ -3,6 +3,7 @@
 // command line fails before any plugin starts doing things.
 #include "shadekv/plugin_host/plugin_host.h"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <set>
@@ -30,6 +31,11 @@ Result<std::unique_ptr<PluginHost>> PluginHost::Load(const std::vector<std::stri
                                                      const HostOptions& options) {
   if (options.queue_capacity == 0) {
     return Status::InvalidArgument("plugin queue capacity must be at least 1");
+  }
+  if (options.initial_position < 0) {
+    return Status::InvalidArgument("initial plugin position " +
+                                   std::to_string(options.initial_position) +
+                                   " is negative; revisions start at 0");
   }
   std::vector<std::unique_ptr<LoadedLibrary>> libraries;
   std::map<std::string, std::string> path_by_name;
@@ -83,15 +89,24 @@ PluginHost::~PluginHost() {
   }
 }
 
-void PluginHost::PublishEvent(std::string_view bytes) {
+void PluginHost::PublishEvent(int64_t revision, std::string_view bytes) {
   if (shut_down_ || workers_.empty()) return;
-  PluginMessage message{PluginMessage::Kind::kEvent, std::make_shared<const std::string>(bytes)};
+  PluginMessage message{PluginMessage::Kind::kEvent, revision,
+                        std::make_shared<const std::string>(bytes)};
+  for (auto& worker : workers_) worker->Offer(message);
+}
+
+void PluginHost::PublishSnapshot(int64_t revision, std::string_view bytes) {
+  if (shut_down_ || workers_.empty()) return;
+  PluginMessage message{PluginMessage::Kind::kSnapshot, revision,
+                        std::make_shared<const std::string>(bytes)};
   for (auto& worker : workers_) worker->Offer(message);
 }
 
 void PluginHost::PublishRequest(std::string_view bytes) {
   if (shut_down_ || workers_.empty()) return;
-  PluginMessage message{PluginMessage::Kind::kRequest, std::make_shared<const std::string>(bytes)};
+  PluginMessage message{PluginMessage::Kind::kRequest, 0,
+                        std::make_shared<const std::string>(bytes)};
   for (auto& worker : workers_) {
     if (worker->wants_requests()) worker->Offer(message);
   }
@@ -101,6 +116,17 @@ std::vector<PluginStats> PluginHost::Stats() const {
   std::vector<PluginStats> out;
   for (const auto& worker : workers_) out.push_back(worker->Stats());
   return out;
+}
+
+int64_t PluginHost::ProcessedRevision() const {
+  int64_t lowest = 0;
+  bool first = true;
+  for (const auto& worker : workers_) {
+    int64_t r = worker->Stats().processed_revision;
+    lowest = first ? r : std::min(lowest, r);
+    first = false;
+  }
+  return lowest;
 }
 
 void PluginHost::AppendMetrics(std::string* out) const {
@@ -125,6 +151,14 @@ void PluginHost::AppendMetrics(std::string* out) const {
        &PluginStats::queue_depth},
       {"shadekv_plugin_queue_capacity", "gauge", "Size of a plugin's queue.",
        &PluginStats::queue_capacity},
+      {"shadekv_plugin_skipped_total", "counter",
+       "Events and snapshots not handed to a plugin because it had applied them already.",
+       &PluginStats::skipped},
+      {"shadekv_plugin_snapshots_delivered_total", "counter",
+       "Snapshots a plugin accepted (on_snapshot returned OK).", &PluginStats::snapshots_delivered},
+      {"shadekv_plugin_snapshots_unsupported_total", "counter",
+       "Snapshots a plugin without on_snapshot did not receive.",
+       &PluginStats::snapshots_unsupported},
   };
   if (workers_.empty()) return;
   std::vector<PluginStats> stats = Stats();
@@ -136,6 +170,13 @@ void PluginHost::AppendMetrics(std::string* out) const {
       *out +=
           std::string(f.name) + "{plugin=\"" + s.name + "\"} " + std::to_string(s.*f.field) + "\n";
     }
+  }
+  *out +=
+      "# HELP shadekv_plugin_processed_revision The last revision a plugin is done with.\n"
+      "# TYPE shadekv_plugin_processed_revision gauge\n";
+  for (const PluginStats& s : stats) {
+    *out += "shadekv_plugin_processed_revision{plugin=\"" + s.name + "\"} " +
+            std::to_string(s.processed_revision) + "\n";
   }
 }
 

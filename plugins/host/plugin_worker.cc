@@ -4,6 +4,7 @@
 
 #include <Poco/Logger.h>
 
+#include <algorithm>
 #include <exception>
 
 namespace shadekv::plugin_host {
@@ -30,7 +31,10 @@ PluginWorker::PluginWorker(std::unique_ptr<LoadedLibrary> library, HostServices*
       path_(library_->path()),
       options_(options),
       host_table_(name_, services),
-      queue_(options.queue_capacity) {}
+      position_(options.initial_position),
+      start_revision_(options.initial_position),
+      queue_(options.queue_capacity),
+      processed_revision_(options.initial_position) {}
 
 Result<std::unique_ptr<PluginWorker>> PluginWorker::Start(
     std::unique_ptr<LoadedLibrary> library,
@@ -59,6 +63,16 @@ Result<std::unique_ptr<PluginWorker>> PluginWorker::Start(
         error[0] ? error : "init returned " + std::to_string(rc) + " without a message";
     return Status::FailedPrecondition(who + message);
   }
+  if (w->library_->descriptor().applied_revision != nullptr) {
+    Status reported = w->AskPosition();
+    if (!reported.ok()) {
+      try {
+        w->library_->descriptor().shutdown(w->state_);
+      } catch (...) {
+      }
+      return Status::FailedPrecondition(who + reported.message());
+    }
+  }
   w->thread_ = std::thread([raw = w.get()] { raw->Run(); });
   return w;
 }
@@ -70,8 +84,41 @@ PluginWorker::~PluginWorker() {
   }
 }
 
+Status PluginWorker::AskPosition() {
+  int64_t revision = -1;
+  int32_t rc = SHADEKV_PLUGIN_ERROR;
+  try {
+    rc = library_->descriptor().applied_revision(state_, &revision);
+  } catch (...) {
+    return Status::FailedPrecondition("applied_revision threw");
+  }
+  if (rc != SHADEKV_PLUGIN_OK) {
+    return Status::FailedPrecondition("applied_revision returned " + std::to_string(rc));
+  }
+  if (revision < 0) {
+    return Status::FailedPrecondition("applied_revision reported revision " +
+                                      std::to_string(revision) + ", which is negative");
+  }
+  reports_position_ = true;
+  start_revision_ = position_ = revision;
+  processed_revision_.store(revision);
+  return Status::Ok();
+}
+
 void PluginWorker::Offer(const PluginMessage& message) {
-  if (queue_.TryPush(message)) return;
+  if (!options_.block_when_full) {
+    if (queue_.TryPush(message)) return;
+  } else {
+    // Wait in slices so a stop flag set by a signal handler is seen.
+    PluginMessage copy = message;
+    for (;;) {
+      auto slice = std::chrono::steady_clock::now() + std::chrono::milliseconds(50);
+      auto r = queue_.PushUntil(copy, slice);
+      if (r == BoundedQueue<PluginMessage>::PushResult::kPushed) return;
+      if (r == BoundedQueue<PluginMessage>::PushResult::kClosed) break;
+      if (options_.stop_waiting != nullptr && options_.stop_waiting->load()) break;
+    }
+  }
   dropped_.fetch_add(1, std::memory_order_relaxed);
   MaybeLogDrops();
 }
@@ -109,34 +156,86 @@ void PluginWorker::NoteError(const std::string& what) {
   }
 }
 
-void PluginWorker::Deliver(const PluginMessage& message) {
+void PluginWorker::NoteProcessed(int64_t revision) {
+  position_ = std::max(position_, revision);
+  processed_revision_.store(position_);
+}
+
+bool PluginWorker::Call(const PluginMessage& message) {
   const shadekv_plugin_descriptor& d = library_->descriptor();
-  auto callback = message.kind == PluginMessage::Kind::kEvent ? d.on_event : d.on_request;
-  if (callback == nullptr) return;
-  const char* kind = message.kind == PluginMessage::Kind::kEvent ? "on_event" : "on_request";
+  const auto* data = reinterpret_cast<const uint8_t*>(message.bytes->data());
+  const size_t len = message.bytes->size();
+  const char* kind = message.kind == PluginMessage::Kind::kEvent     ? "on_event"
+                     : message.kind == PluginMessage::Kind::kRequest ? "on_request"
+                                                                     : "on_snapshot";
   char error[kErrorCapacity] = {0};
   int32_t rc = SHADEKV_PLUGIN_ERROR;
   try {
-    rc = callback(state_, reinterpret_cast<const uint8_t*>(message.bytes->data()),
-                  message.bytes->size(), error, sizeof(error));
+    switch (message.kind) {
+      case PluginMessage::Kind::kEvent:
+        rc = d.on_event(state_, data, len, error, sizeof(error));
+        break;
+      case PluginMessage::Kind::kRequest:
+        rc = d.on_request(state_, data, len, error, sizeof(error));
+        break;
+      case PluginMessage::Kind::kSnapshot:
+        rc = d.on_snapshot(state_, message.revision, data, len, error, sizeof(error));
+        break;
+    }
   } catch (const std::exception& e) {
     NoteError(std::string(kind) + " threw: " + e.what());
-    return;
+    return false;
   } catch (...) {
     NoteError(std::string(kind) + " threw an unknown exception");
-    return;
+    return false;
   }
   if (rc != SHADEKV_PLUGIN_OK) {
     error[sizeof(error) - 1] = '\0';
     NoteError(std::string(kind) + " returned " + std::to_string(rc) + ": " +
               (error[0] ? error : "(no message)"));
+    return false;
+  }
+  return true;
+}
+
+void PluginWorker::Deliver(const PluginMessage& message) {
+  const shadekv_plugin_descriptor& d = library_->descriptor();
+  if (message.kind == PluginMessage::Kind::kRequest) {
+    if (d.on_request != nullptr && Call(message)) {
+      requests_delivered_.fetch_add(1, std::memory_order_relaxed);
+    }
+    return;
+  }
+  // Events and snapshots carry revisions: the plugin has what is at or
+  // below its position already (it said so, or we handed it over).
+  if (message.revision <= position_) {
+    skipped_.fetch_add(1, std::memory_order_relaxed);
     return;
   }
   if (message.kind == PluginMessage::Kind::kEvent) {
-    events_delivered_.fetch_add(1, std::memory_order_relaxed);
-  } else {
-    requests_delivered_.fetch_add(1, std::memory_order_relaxed);
+    if (Call(message)) events_delivered_.fetch_add(1, std::memory_order_relaxed);
+    NoteProcessed(message.revision);
+    return;
   }
+  if (d.on_snapshot == nullptr) {
+    snapshots_unsupported_.fetch_add(1, std::memory_order_relaxed);
+    if (!snapshot_warning_logged_) {
+      snapshot_warning_logged_ = true;
+      try {
+        Poco::Logger::get("shadekv.plugin")
+            .warning("plugin '" + name_ + "' has no on_snapshot: it missed the store snapshot at " +
+                     "revision " + std::to_string(message.revision) +
+                     " (and will miss any later one; logged once) and gets the events after it");
+      } catch (...) {
+      }
+    }
+    // It cannot take the snapshot, so it is done with it: the events after
+    // it are what it can still get.
+    processed_revision_.store(std::max(processed_revision_.load(), message.revision));
+    return;
+  }
+  if (Call(message)) snapshots_delivered_.fetch_add(1, std::memory_order_relaxed);
+  NoteProcessed(message.revision);
 }
 
 void PluginWorker::Run() {
@@ -210,6 +309,12 @@ PluginStats PluginWorker::Stats() const {
   s.errors = errors_.load();
   s.queue_depth = queue_.size();
   s.queue_capacity = queue_.capacity();
+  s.skipped = skipped_.load();
+  s.snapshots_delivered = snapshots_delivered_.load();
+  s.snapshots_unsupported = snapshots_unsupported_.load();
+  s.reports_position = reports_position_;
+  s.start_revision = start_revision_;
+  s.processed_revision = processed_revision_.load();
   return s;
 }
 

@@ -23,16 +23,18 @@ namespace shadekv::plugin_host {
 
 // A message for a plugin; the bytes are shared by every plugin's queue.
 struct PluginMessage {
-  enum class Kind { kEvent, kRequest };
+  enum class Kind { kEvent, kRequest, kSnapshot };
   Kind kind = Kind::kEvent;
+  int64_t revision = 0;  // events and snapshots
   std::shared_ptr<const std::string> bytes;
 };
 
 class PluginWorker {
  public:
   // Calls the plugin's init on this thread with `config` (its own KEY=VALUE
-  // entries), then starts its thread. Errors: kFailedPrecondition with the
-  // plugin's own message when init fails or throws.
+  // entries), then its applied_revision if it has one, then starts its
+  // thread. Errors: kFailedPrecondition with the plugin's own message when
+  // init or applied_revision fails or throws (then shutdown has been called).
   static Result<std::unique_ptr<PluginWorker>> Start(
       std::unique_ptr<LoadedLibrary> library,
       const std::vector<std::pair<std::string, std::string>>& config, HostServices* services,
@@ -43,8 +45,8 @@ class PluginWorker {
   PluginWorker(const PluginWorker&) = delete;
   PluginWorker& operator=(const PluginWorker&) = delete;
 
-  // Queues `message` unless full (then drops and counts it). Never blocks;
-  // any thread.
+  // Queues `message` unless full (then drops and counts it). Never blocks
+  // unless HostOptions::block_when_full; any thread.
   void Offer(const PluginMessage& message);
 
   bool wants_requests() const { return library_->descriptor().on_request != nullptr; }
@@ -68,6 +70,11 @@ class PluginWorker {
 
   void Run();
   void Deliver(const PluginMessage& message);
+  // Calls on_event / on_request / on_snapshot behind a catch-all; true on OK.
+  bool Call(const PluginMessage& message);
+  void NoteProcessed(int64_t revision);
+  // Asks applied_revision (Start only) and sets the position from it.
+  Status AskPosition();
   void NoteError(const std::string& what);
   void MaybeLogDrops();
 
@@ -79,6 +86,12 @@ class PluginWorker {
   const HostOptions options_;
   HostTable host_table_;
   void* state_ = nullptr;  // from init; used only by the worker thread afterwards
+  // Events and snapshots at or below this are skipped. Written by Start,
+  // then only by the worker thread.
+  int64_t position_ = 0;
+  bool reports_position_ = false;
+  int64_t start_revision_ = 0;
+  bool snapshot_warning_logged_ = false;  // worker thread only
 
   BoundedQueue<PluginMessage> queue_;
   std::thread thread_;
@@ -92,6 +105,10 @@ class PluginWorker {
   std::atomic<uint64_t> requests_delivered_{0};
   std::atomic<uint64_t> dropped_{0};
   std::atomic<uint64_t> errors_{0};
+  std::atomic<uint64_t> skipped_{0};
+  std::atomic<uint64_t> snapshots_delivered_{0};
+  std::atomic<uint64_t> snapshots_unsupported_{0};
+  std::atomic<int64_t> processed_revision_{0};
 
   // Rate limiting of the two warnings; drops are noted on producer threads.
   std::atomic<int64_t> last_drop_log_ns_{INT64_MIN / 2};

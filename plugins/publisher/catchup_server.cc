@@ -36,13 +36,17 @@ class ReplyStream {
   bool ok_ = true;
 };
 
+bool Stopping(const std::atomic<bool>* stop) { return stop != nullptr && stop->load(); }
+
 struct EventBatch {
   std::vector<std::string> bodies;
   int64_t last_revision = 0;
+  const std::atomic<bool>* stop = nullptr;
 };
 
 int32_t CollectEvent(void* arg, int64_t revision, const uint8_t* bytes, size_t len) {
   auto* batch = static_cast<EventBatch*>(arg);
+  if (Stopping(batch->stop)) return SHADEKV_PLUGIN_STOPPED;
   batch->bodies.emplace_back(reinterpret_cast<const char*>(bytes), len);
   batch->last_revision = revision;
   return SHADEKV_PLUGIN_OK;
@@ -52,10 +56,13 @@ struct Spool {
   std::FILE* file = nullptr;
   uint64_t bytes = 0;
   bool write_failed = false;
+  const std::atomic<bool>* stop = nullptr;
 };
 
 int32_t SpoolChunk(void* arg, int64_t /*revision*/, const uint8_t* chunk, size_t len) {
   auto* spool = static_cast<Spool*>(arg);
+  // A snapshot export can take long: shutdown must not wait for its end.
+  if (Stopping(spool->stop)) return SHADEKV_PLUGIN_STOPPED;
   if (std::fwrite(chunk, 1, len, spool->file) != len) {
     spool->write_failed = true;
     return SHADEKV_PLUGIN_ERROR;
@@ -75,7 +82,9 @@ std::optional<int64_t> StreamHistory(const shadekv_plugin_host& host, int64_t fr
   const uint64_t max_bytes = std::min(request.max_bytes, limits.max_bytes_per_chunk);
   int64_t last = from - 1;
   for (uint64_t chunk = 0; chunk < limits.max_chunks_per_request && stream.ok(); ++chunk) {
+    if (Stopping(limits.stop)) return std::nullopt;
     EventBatch batch;
+    batch.stop = limits.stop;
     int64_t next = last + 1;
     char error[kErrorCapacity] = {0};
     int32_t rc = host.read_history(host.context, last + 1, static_cast<uint32_t>(max_events),
@@ -113,7 +122,8 @@ std::optional<int64_t> StreamHistory(const shadekv_plugin_host& host, int64_t fr
 
 // Sends SNAPSHOT_BEGIN, CHUNKs, END. Returns the snapshot revision, or
 // nullopt after an error (already answered).
-std::optional<int64_t> StreamSnapshot(const shadekv_plugin_host& host, ReplyStream& stream) {
+std::optional<int64_t> StreamSnapshot(const shadekv_plugin_host& host, const CatchupLimits& limits,
+                                      ReplyStream& stream) {
   if (host.export_snapshot == nullptr) {
     stream.Error(StatusCode::kUnavailable, "history compacted and this host has no snapshots");
     return std::nullopt;
@@ -124,6 +134,7 @@ std::optional<int64_t> StreamSnapshot(const shadekv_plugin_host& host, ReplyStre
     return std::nullopt;
   }
   Spool spool{file.get()};
+  spool.stop = limits.stop;
   int64_t revision = 0;
   char error[kErrorCapacity] = {0};
   int32_t rc =
@@ -187,7 +198,7 @@ void ServeCatchup(const shadekv_plugin_host& host, const bus::CatchupRequest& re
     last = StreamHistory(host, request.from_revision, request, limits, stream, &compacted);
   }
   if (compacted) {
-    std::optional<int64_t> snapshot = StreamSnapshot(host, stream);
+    std::optional<int64_t> snapshot = StreamSnapshot(host, limits, stream);
     if (!snapshot) return;
     last = StreamHistory(host, *snapshot + 1, request, limits, stream, nullptr);
   }

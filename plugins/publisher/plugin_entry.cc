@@ -80,7 +80,15 @@ void Shutdown(void* state) {
 }
 
 const shadekv_plugin_descriptor kDescriptor = {
-    SHADEKV_PLUGIN_ABI_VERSION, "publisher", &Init, &OnEvent, nullptr, &Shutdown,
+    SHADEKV_PLUGIN_ABI_VERSION,
+    sizeof(shadekv_plugin_descriptor),
+    "publisher",
+    &Init,
+    &OnEvent,
+    nullptr,
+    &Shutdown,
+    nullptr,
+    nullptr,
 };
 
 }  // namespace

@@ -16,9 +16,13 @@ using Clock = std::chrono::steady_clock;
 
 constexpr char kPipeEndpoint[] = "inproc://publisher-events";
 constexpr char kStopEndpoint[] = "inproc://publisher-stop";
-// Replies to one subscriber wait at most this long for room before the
-// stream is abandoned (the subscriber times out and asks again).
+// Replies to one subscriber wait at most kReplySendTimeoutMs for room before
+// the stream is abandoned (the subscriber times out and asks again), in
+// slices so a stop is seen within one slice.
 constexpr int kReplySendTimeoutMs = 2000;
+constexpr int kReplySendSliceMs = 50;
+// How often the catch-up thread looks at the stop flag while idle.
+constexpr int kCatchupIdlePollMs = 50;
 
 std::string LastEndpoint(zmq::socket_t& socket) { return socket.get(zmq::sockopt::last_endpoint); }
 
@@ -48,7 +52,7 @@ Result<std::unique_ptr<Publisher>> Publisher::Start(const PublisherConfig& confi
     p->router_.set(zmq::sockopt::linger, 0);
     // Fail instead of silently dropping replies to a full or vanished peer.
     p->router_.set(zmq::sockopt::router_mandatory, 1);
-    p->router_.set(zmq::sockopt::sndtimeo, kReplySendTimeoutMs);
+    p->router_.set(zmq::sockopt::sndtimeo, kReplySendSliceMs);
     p->router_.bind(config.catchup);
     binding = nullptr;
     p->pub_endpoint_ = LastEndpoint(p->pub_);
@@ -74,10 +78,13 @@ Result<std::unique_ptr<Publisher>> Publisher::Start(const PublisherConfig& confi
     }
   }
   p->thread_ = std::thread([raw = p.get()] { raw->Run(); });
+  p->catchup_thread_ = std::thread([raw = p.get()] { raw->RunCatchup(); });
   return p;
 }
 
 Publisher::~Publisher() {
+  stopping_ = true;
+  if (catchup_thread_.joinable()) catchup_thread_.join();
   if (thread_.joinable()) {
     try {
       stop_out_.send(zmq::str_buffer("stop"), zmq::send_flags::none);
@@ -151,13 +158,12 @@ void Publisher::HandleRequest() {
   if (frames.empty()) return;
   counters_.catchup_requests++;
   const zmq::message_t& identity = frames.front();
+  bool abandoned = false;
   auto reply = [&](const std::string& body) {
-    try {
-      router_.send(zmq::buffer(identity.data(), identity.size()), zmq::send_flags::sndmore);
-      return router_.send(zmq::buffer(body), zmq::send_flags::none).has_value();
-    } catch (const zmq::error_t&) {
-      return false;  // peer gone (router_mandatory) or full past the timeout
-    }
+    if (abandoned) return false;
+    abandoned = !Reply(identity, body);
+    if (abandoned) counters_.abandoned_streams++;
+    return !abandoned;
   };
   Result<bus::CatchupRequest> request =
       frames.size() == 2 ? bus::DecodeCatchupRequest(frames[1].to_string_view())
@@ -172,15 +178,48 @@ void Publisher::HandleRequest() {
   }
   CatchupLimits limits;
   limits.max_chunks_per_request = config_.max_chunks_per_request;
+  limits.stop = &stopping_;
   ServeCatchup(*host_, *request, limits, reply);
+}
+
+bool Publisher::Reply(const zmq::message_t& identity, const std::string& body) {
+  for (int waited = 0; waited < kReplySendTimeoutMs; waited += kReplySendSliceMs) {
+    if (stopping_) return false;
+    try {
+      // With router_mandatory, the identity frame fails with EAGAIN (after
+      // the send timeout slice) while the peer's pipe is full, and throws
+      // EHOSTUNREACH when the peer is gone.
+      if (!router_.send(zmq::buffer(identity.data(), identity.size()), zmq::send_flags::sndmore)) {
+        continue;
+      }
+      return router_.send(zmq::buffer(body), zmq::send_flags::none).has_value();
+    } catch (const zmq::error_t&) {
+      return false;
+    }
+  }
+  return false;
+}
+
+void Publisher::RunCatchup() {
+  zmq::pollitem_t items[] = {{router_.handle(), 0, ZMQ_POLLIN, 0}};
+  while (!stopping_) {
+    try {
+      zmq::poll(items, 1, std::chrono::milliseconds(kCatchupIdlePollMs));
+    } catch (const zmq::error_t& e) {
+      if (e.num() == EINTR) continue;
+      return;
+    }
+    if (items[0].revents & ZMQ_POLLIN) {
+      for (int i = 0; i < 16 && !stopping_; ++i) HandleRequest();
+    }
+  }
 }
 
 void Publisher::Run() {
   const auto interval = std::chrono::milliseconds(config_.heartbeat_ms);
   auto next_heartbeat = Clock::now();
   zmq::pollitem_t items[] = {{stop_in_.handle(), 0, ZMQ_POLLIN, 0},
-                             {pipe_in_.handle(), 0, ZMQ_POLLIN, 0},
-                             {router_.handle(), 0, ZMQ_POLLIN, 0}};
+                             {pipe_in_.handle(), 0, ZMQ_POLLIN, 0}};
   for (;;) {
     auto now = Clock::now();
     if (now >= next_heartbeat) {
@@ -189,14 +228,14 @@ void Publisher::Run() {
     }
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_heartbeat - now);
     try {
-      zmq::poll(items, 3, std::max(wait, std::chrono::milliseconds(1)));
+      zmq::poll(items, 2, std::max(wait, std::chrono::milliseconds(1)));
     } catch (const zmq::error_t& e) {
       // A signal meant for the agent may land on this thread: keep going.
       if (e.num() == EINTR) continue;
       return;
     }
     if (items[0].revents & ZMQ_POLLIN) return;
-    // Events first, a bounded batch, so catch-up never starves live traffic.
+    // A bounded batch, so heartbeats stay on time under a flood of events.
     for (int i = 0; i < 1000 && (items[1].revents & ZMQ_POLLIN); ++i) {
       zmq::message_t revision;
       zmq::message_t body;
@@ -213,9 +252,6 @@ void Publisher::Run() {
       } catch (const zmq::error_t&) {
         break;
       }
-    }
-    if (items[2].revents & ZMQ_POLLIN) {
-      for (int i = 0; i < 16; ++i) HandleRequest();
     }
   }
 }

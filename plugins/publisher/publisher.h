@@ -1,8 +1,14 @@
-// The publisher (bus/PROTOCOL.md): binds PUB and ROUTER, and runs one I/O
-// thread that owns both. ZeroMQ sockets are not thread-safe, so on_event's
-// thread never touches them: it hands each event over an inproc PUSH/PULL
-// pair, which the I/O thread polls together with the ROUTER and its
-// heartbeat timer.
+// The publisher (bus/PROTOCOL.md): binds PUB and ROUTER, and runs two
+// threads. ZeroMQ sockets are not thread-safe, so each socket has exactly one
+// owning thread:
+//  - the live thread owns PUB: events (handed over by on_event's thread on
+//    an inproc PUSH/PULL pair) and heartbeats on their timer;
+//  - the catch-up thread owns the ROUTER: it serves one request at a time,
+//    reading history in bounded chunks and streaming snapshots from a spool
+//    file, so a long catch-up never delays a live event or a heartbeat
+//    (subscribers would otherwise think the publisher dead and fail over).
+// Shutdown stops both promptly: the catch-up thread checks a stop flag
+// between chunks, in its reply sends and inside a snapshot export.
 #pragma once
 
 #include <atomic>
@@ -25,15 +31,16 @@ struct PublisherCounters {
   std::atomic<uint64_t> heartbeats{0};
   std::atomic<uint64_t> catchup_requests{0};
   std::atomic<uint64_t> malformed_requests{0};  // answered with ERROR
+  std::atomic<uint64_t> abandoned_streams{0};   // peer gone or full too long, or stopping
 };
 
 class Publisher {
  public:
   // Binds both sockets (errors name the endpoint: bad address, in use) and
-  // starts the I/O thread. `host` must outlive the publisher.
+  // starts both threads. `host` must outlive the publisher.
   static Result<std::unique_ptr<Publisher>> Start(const PublisherConfig& config,
                                                   const shadekv_plugin_host* host);
-  ~Publisher();  // stops and joins the I/O thread
+  ~Publisher();  // stops and joins both threads
 
   // One EVENT body from the plugin host's thread. Checks it is an EVENT
   // (kInvalidArgument otherwise) and passes it to the I/O thread; blocks
@@ -46,9 +53,13 @@ class Publisher {
 
  private:
   Publisher(const PublisherConfig& config, const shadekv_plugin_host* host);
-  void Run();
+  void Run();         // the live thread
+  void RunCatchup();  // the catch-up thread
   void SendHeartbeat();
   void HandleRequest();
+  // Sends one reply frame pair to `identity`; false when the peer is gone,
+  // stays full for too long, or the publisher is stopping.
+  bool Reply(const zmq::message_t& identity, const std::string& body);
 
   const PublisherConfig config_;
   const shadekv_plugin_host* host_;
@@ -56,7 +67,7 @@ class Publisher {
   uint64_t cluster_id_ = 0;
   zmq::context_t context_;
   zmq::socket_t pub_;
-  zmq::socket_t router_;
+  zmq::socket_t router_;    // the catch-up thread only, once started
   zmq::socket_t pipe_in_;   // PULL, I/O thread
   zmq::socket_t pipe_out_;  // PUSH, the plugin host's thread
   zmq::socket_t stop_in_;   // PULL, I/O thread
@@ -65,6 +76,8 @@ class Publisher {
   std::string catchup_endpoint_;
   int64_t last_published_ = 0;
   std::thread thread_;
+  std::thread catchup_thread_;
+  std::atomic<bool> stopping_{false};
   PublisherCounters counters_;
 };
 

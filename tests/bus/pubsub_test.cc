@@ -31,7 +31,7 @@ class PubSubTest : public ::testing::Test {
       std::string key = "k" + std::to_string(next_key_++ % 50);
       Result<std::string> body = services_->Put(key, std::string(value_bytes, 'a' + i % 26));
       ASSERT_TRUE(body.ok()) << body.status().ToString();
-      for (plugin_host::PluginHost* h : hosts) h->PublishEvent(*body);
+      for (plugin_host::PluginHost* h : hosts) h->PublishEvent(Current(), *body);
     }
   }
 
@@ -211,8 +211,9 @@ TEST_F(PubSubTest, RogueFramesOnTheBusAreCountedAndDropped) {
   RunningSubscriber sub(MakeSubscriber({pub->pub, rogue_ep}, &consumer, Current()));
   ASSERT_TRUE(WaitFor([&] { return sub.Stats().up_to_date; }, 5s));
   std::string good = services_->Put("x", "y").value();  // a real event, to truncate
-  services_->Put("x", "z").value();                     // advance past it: not republished
-  pub->host->PublishEvent(good);
+  const int64_t good_revision = Current();
+  services_->Put("x", "z").value();  // advance past it: not republished
+  pub->host->PublishEvent(good_revision, good);
   std::mt19937 rng(42);
   int sent = 0;
   for (int round = 0; round < 50; ++round) {
@@ -252,6 +253,132 @@ Heartbeat FirstHeartbeat(const std::string& pub) {
   if (!sub.recv(topic) || !sub.recv(body)) return {};
   Result<Heartbeat> hb = DecodeHeartbeat(body.to_string_view());
   return hb.ok() ? *hb : Heartbeat{};
+}
+
+// The real store for events and history, and a deliberately slow snapshot
+// export (kChunks chunks, kChunkDelay apart) that stops when its sink says
+// so: long enough that a publisher serving catch-up on its live thread would
+// miss many heartbeats.
+class SlowSnapshotServices : public plugin_host::HostServices {
+ public:
+  static constexpr int kChunks = 100;
+  static constexpr auto kChunkDelay = std::chrono::milliseconds(30);
+
+  explicit SlowSnapshotServices(StoreHostServices* real) : real_(real) {}
+
+  Result<int64_t> ReadHistory(int64_t from, uint32_t max, const EventSink& sink) override {
+    return real_->ReadHistory(from, max, sink);
+  }
+  Result<Revisions> CurrentRevisions() override { return real_->CurrentRevisions(); }
+  Result<Identity> MemberIdentity() override { return real_->MemberIdentity(); }
+
+  Result<int64_t> ExportSnapshot(const ChunkSink& sink) override {
+    int64_t revision = real_->store().CurrentRevision();
+    exporting = true;
+    for (int i = 0; i < kChunks; ++i) {
+      std::this_thread::sleep_for(kChunkDelay);
+      if (!sink(revision, std::string(4096, static_cast<char>('a' + i % 26)))) {
+        stopped_early = true;
+        exporting = false;
+        return Status::Cancelled("sink stopped");
+      }
+      chunks++;
+    }
+    exporting = false;
+    return revision;
+  }
+
+  std::atomic<bool> exporting{false};
+  std::atomic<bool> stopped_early{false};
+  std::atomic<int> chunks{0};
+
+ private:
+  StoreHostServices* real_;
+};
+
+TEST_F(PubSubTest, HeartbeatsAndLiveEventsFlowWhileASlowSnapshotIsServed) {
+  SlowSnapshotServices slow(services_.get());
+  Result<LoadedPublisher> pub = LoadPublisher(&slow);
+  ASSERT_TRUE(pub.ok()) << pub.status().ToString();
+  Write(3, {pub->host.get()});
+  Heartbeat hb = FirstHeartbeat(pub->pub);
+  ASSERT_FALSE(hb.catchup_endpoint.empty());
+
+  zmq::context_t context(1);
+  zmq::socket_t live(context, zmq::socket_type::sub);
+  live.set(zmq::sockopt::linger, 0);
+  live.set(zmq::sockopt::subscribe, "");
+  live.connect(pub->pub);
+  ASSERT_TRUE(WaitFor(
+      [&] {
+        zmq::message_t topic, body;
+        if (!live.recv(topic, zmq::recv_flags::dontwait)) return false;
+        if (topic.more()) (void)live.recv(body);
+        return true;
+      },
+      3s));  // connected: a message came through
+  zmq::socket_t dealer(context, zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::linger, 0);
+  dealer.connect(hb.catchup_endpoint);
+  dealer.send(zmq::buffer(EncodeCatchupRequest({9, 1, 100, 1 << 20})));  // from 1: a snapshot
+
+  ASSERT_TRUE(WaitFor([&] { return slow.exporting.load(); }, 5s));
+  // While the export runs (before SNAPSHOT_BEGIN can be sent), live traffic
+  // must flow: heartbeats on their timer and events published now.
+  Write(5, {pub->host.get()});
+  int heartbeats = 0, events = 0;
+  bool begun = false;
+  zmq::pollitem_t items[] = {{live.handle(), 0, ZMQ_POLLIN, 0},
+                             {dealer.handle(), 0, ZMQ_POLLIN, 0}};
+  auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (!begun && std::chrono::steady_clock::now() < deadline) {
+    zmq::poll(items, 2, 100ms);
+    zmq::message_t topic, body;
+    while (live.recv(topic, zmq::recv_flags::dontwait)) {
+      if (!topic.more() || !live.recv(body)) break;
+      if (topic.to_string_view() == "H") ++heartbeats;
+      if (topic.to_string_view() == "E") ++events;
+    }
+    zmq::message_t reply;
+    if (dealer.recv(reply, zmq::recv_flags::dontwait)) {
+      Result<MessageKind> kind = PeekKind(reply.to_string_view());
+      ASSERT_TRUE(kind.ok());
+      ASSERT_EQ(*kind, MessageKind::kSnapshotBegin);
+      begun = true;
+    }
+  }
+  ASSERT_TRUE(begun);
+  EXPECT_EQ(slow.chunks.load(), SlowSnapshotServices::kChunks);
+  // The five published during the export (the three before it went out
+  // before this SUB connected, so at most those could add).
+  EXPECT_GE(events, 5);
+  EXPECT_LE(events, 8);
+  // 100 chunks 30 ms apart is 3 s of export at 100 ms heartbeats: about 30.
+  // Counting, not timing: on one I/O thread there would have been none.
+  EXPECT_GE(heartbeats, 5);
+  EXPECT_GE(pub->host->Stats()[0].events_delivered, 8u);
+}
+
+TEST_F(PubSubTest, ShutdownStopsASnapshotExportMidway) {
+  SlowSnapshotServices slow(services_.get());
+  Result<LoadedPublisher> pub = LoadPublisher(&slow);
+  ASSERT_TRUE(pub.ok()) << pub.status().ToString();
+  Heartbeat hb = FirstHeartbeat(pub->pub);
+  ASSERT_FALSE(hb.catchup_endpoint.empty());
+  zmq::context_t context(1);
+  zmq::socket_t dealer(context, zmq::socket_type::dealer);
+  dealer.set(zmq::sockopt::linger, 0);
+  dealer.connect(hb.catchup_endpoint);
+  dealer.send(zmq::buffer(EncodeCatchupRequest({1, 1, 100, 1 << 20})));
+  ASSERT_TRUE(WaitFor([&] { return slow.chunks.load() >= 3; }, 5s));
+  auto start = std::chrono::steady_clock::now();
+  pub->host.reset();  // plugin shutdown: both publisher threads must stop
+  auto took = std::chrono::steady_clock::now() - start;
+  EXPECT_TRUE(slow.stopped_early.load());
+  EXPECT_LT(slow.chunks.load(), SlowSnapshotServices::kChunks);
+  // Generous: one chunk delay is what it should take; the whole export
+  // would be 3 s, and the host abandons a plugin after 2.5 s.
+  EXPECT_LT(took, 2s);
 }
 
 TEST_F(PubSubTest, MalformedCatchupRequestsGetErrorRepliesAndChangeNothing) {

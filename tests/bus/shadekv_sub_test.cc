@@ -8,6 +8,7 @@
 #include <spawn.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <fstream>
 #include <regex>
 
@@ -153,7 +154,7 @@ class ShadekvSubTest : public ::testing::Test {
     for (int i = 0; i < n; ++i) {
       auto body = services_->Put("/k" + std::to_string(i % 20), "value" + std::to_string(i));
       ASSERT_TRUE(body.ok());
-      pub_.host->PublishEvent(*body);
+      pub_.host->PublishEvent(Current(), *body);
     }
   }
   int64_t Current() { return services_->store().CurrentRevision(); }
@@ -285,6 +286,180 @@ TEST_F(ShadekvSubTest, HostsPluginsThatGetTheBusEventsAndNoStore) {
   // No store behind shadekv-sub: history and revisions are unavailable (3).
   EXPECT_NE(all.find("revisions rc=3"), std::string::npos) << all;
   EXPECT_NE(all.find("shutdown"), std::string::npos) << all;
+}
+
+// The ledger test plugin's file (tests/plugins/testdata_plugins/
+// ledger_plugin.cc): one line per event ("E rev") or snapshot ("S rev len")
+// it applied, written atomically, across all of its lives.
+struct LedgerLine {
+  char kind = '?';
+  int64_t revision = 0;
+};
+
+std::vector<LedgerLine> ReadLedger(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<LedgerLine> out;
+  for (std::string line; std::getline(in, line);) {
+    if (line.size() < 3) continue;
+    out.push_back({line[0], std::atoll(line.c_str() + 2)});
+  }
+  return out;
+}
+
+int64_t LedgerLast(const std::string& path) {
+  std::vector<LedgerLine> l = ReadLedger(path);
+  return l.empty() ? 0 : l.back().revision;
+}
+
+// Exactly once: the first line is a snapshot (a new subscriber starts from
+// one), every event is exactly one past the line before it, and a later
+// snapshot only moves forward. Returns the number of snapshots.
+int ExpectExactlyOnce(const std::vector<LedgerLine>& ledger) {
+  EXPECT_FALSE(ledger.empty());
+  if (ledger.empty()) return 0;
+  EXPECT_EQ(ledger[0].kind, 'S');
+  int snapshots = 0;
+  for (size_t i = 0; i < ledger.size(); ++i) {
+    if (ledger[i].kind == 'S') {
+      ++snapshots;
+      if (i > 0) {
+        EXPECT_GT(ledger[i].revision, ledger[i - 1].revision + 1) << "line " << i;
+      }
+      continue;
+    }
+    EXPECT_EQ(ledger[i].kind, 'E') << "line " << i;
+    if (i > 0) {
+      EXPECT_EQ(ledger[i].revision, ledger[i - 1].revision + 1) << "line " << i;
+      if (ledger[i].revision != ledger[i - 1].revision + 1) break;  // one failure says it
+    }
+  }
+  return snapshots;
+}
+
+class ShadekvSubLedgerTest : public ShadekvSubTest {
+ protected:
+  std::vector<std::string> LedgerArgs(const std::string& delay_us) {
+    return {"--bus",           pub_.pub,
+            "--plugin",        LEDGER_PLUGIN_PATH,
+            "--plugin-config", "ledger.path=" + ledger_,
+            "--plugin-config", "ledger.delay_us=" + delay_us};
+  }
+  bool WaitLedger(int64_t revision, std::chrono::milliseconds limit) {
+    return WaitFor([&] { return LedgerLast(ledger_) >= revision; }, limit);
+  }
+  void StopCleanly(SubProcess& sub) {
+    sub.Signal(SIGTERM);
+    int status = sub.Wait(10s);
+    ASSERT_TRUE(WIFEXITED(status)) << status;
+    EXPECT_EQ(WEXITSTATUS(status), 0);
+  }
+
+  std::string ledger_ = dir_.Sub("ledger.txt");
+};
+
+TEST_F(ShadekvSubLedgerTest, KilledRepeatedlyAPluginWithAPositionGetsEveryRevisionExactlyOnce) {
+  std::atomic<bool> writing{true};
+  std::thread writer([&] {
+    for (int batch = 0; batch < 100; ++batch) {
+      Write(20);
+      std::this_thread::sleep_for(20ms);
+    }
+    writing = false;
+  });
+  int kills_while_writing = 0;
+  for (int round = 0; round < 5; ++round) {
+    size_t lines_before = ReadLedger(ledger_).size();
+    SubProcess sub(LedgerArgs("300"), out_, err_);
+    ASSERT_GT(sub.pid(), 0);
+    // Killed in the middle of work: after it applied some, with more queued.
+    ASSERT_TRUE(WaitFor([&] { return ReadLedger(ledger_).size() >= lines_before + 40; }, 20s))
+        << "round " << round;
+    kills_while_writing += writing.load();
+    sub.Signal(SIGKILL);
+    ASSERT_NE(sub.Wait(5s), -1);
+  }
+  writer.join();
+  // Kills that found events arriving live and by catch-up, not an idle bus.
+  EXPECT_GE(kills_while_writing, 3);
+  SubProcess last(LedgerArgs("0"), out_, err_);
+  ASSERT_TRUE(WaitLedger(Current(), 30s)) << LedgerLast(ledger_) << " of " << Current();
+  StopCleanly(last);
+  std::vector<LedgerLine> ledger = ReadLedger(ledger_);
+  // History is never compacted here: one snapshot (the first start), then
+  // every revision after it exactly once, through every kill.
+  EXPECT_EQ(ExpectExactlyOnce(ledger), 1);
+  EXPECT_EQ(ledger.back().revision, Current());
+  EXPECT_EQ(static_cast<int64_t>(ledger.size()), Current() - ledger[0].revision + 1);
+}
+
+TEST_F(ShadekvSubLedgerTest, CompactionWhileDownBringsASnapshotThenContiguousEvents) {
+  {
+    SubProcess sub(LedgerArgs("0"), out_, err_);
+    ASSERT_GT(sub.pid(), 0);
+    std::this_thread::sleep_for(300ms);
+    Write(30);
+    ASSERT_TRUE(WaitLedger(Current(), 10s));
+    sub.Signal(SIGKILL);
+    ASSERT_NE(sub.Wait(5s), -1);
+  }
+  const int64_t down_at = LedgerLast(ledger_);
+  Write(30);
+  const int64_t compacted = Current();
+  ASSERT_TRUE(services_->Compact(compacted).ok());
+  Write(10);  // history from down_at+1 is gone: it must get a snapshot
+  {
+    SubProcess sub(LedgerArgs("0"), out_, err_);
+    ASSERT_TRUE(WaitLedger(Current(), 10s));
+    Write(20);  // and live events after it
+    ASSERT_TRUE(WaitLedger(Current(), 10s));
+    StopCleanly(sub);
+  }
+  std::vector<LedgerLine> ledger = ReadLedger(ledger_);
+  EXPECT_EQ(ExpectExactlyOnce(ledger), 2);
+  size_t second = 1;
+  while (second < ledger.size() && ledger[second].kind != 'S') ++second;
+  ASSERT_LT(second, ledger.size());
+  EXPECT_EQ(ledger[second - 1].revision, down_at);
+  EXPECT_GE(ledger[second].revision, compacted);
+  EXPECT_EQ(ledger.back().revision, Current());
+  EXPECT_EQ(ledger.size() - second - 1, static_cast<size_t>(Current() - ledger[second].revision));
+}
+
+// A plugin without a position is resumed from the state file, which holds
+// what the plugins PROCESSED: after a clean stop nothing is repeated.
+TEST_F(ShadekvSubTest, StateFileHoldsWhatPluginsProcessedAndResumesThere) {
+  std::string recorded = dir_.Sub("recorded.txt");
+  auto args = [&] {
+    return std::vector<std::string>{"--bus",           pub_.pub,
+                                    "--from-rev",      "2",
+                                    "--state-file",    dir_.Sub("state"),
+                                    "--plugin",        RECORDING_PLUGIN_PATH,
+                                    "--plugin-config", "recording.path=" + recorded};
+  };
+  auto events = [&] {
+    std::ifstream in(recorded);
+    int n = 0;
+    for (std::string line; std::getline(in, line);) n += line.rfind("event ", 0) == 0;
+    return n;
+  };
+  {
+    SubProcess sub(args(), out_, err_);
+    std::this_thread::sleep_for(300ms);
+    Write(15);
+    ASSERT_TRUE(WaitFor([&] { return events() == 15; }, 10s));
+    sub.Signal(SIGTERM);
+    ASSERT_NE(sub.Wait(10s), -1);
+  }
+  EXPECT_EQ(LoadAppliedRevision(dir_.Sub("state")).value(), Current());
+  Write(5);
+  {
+    SubProcess sub(args(), out_, err_);  // the plugin rewrites its file
+    ASSERT_TRUE(WaitFor([&] { return events() == 5; }, 10s));
+    sub.Signal(SIGTERM);
+    ASSERT_NE(sub.Wait(10s), -1);
+  }
+  EXPECT_EQ(events(), 5);
+  EXPECT_EQ(LoadAppliedRevision(dir_.Sub("state")).value(), Current());
 }
 
 TEST_F(ShadekvSubTest, BadArgumentsExitTwoWithAMessage) {

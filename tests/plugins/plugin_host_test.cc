@@ -5,11 +5,13 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
 #include <map>
 #include <thread>
 
+#include "shadekv/bus/codec.h"
 #include "shadekv/plugin.h"
 #include "tests/store/temp_dir.h"
 
@@ -18,6 +20,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 using shadekv::store::testing::TempDir;
+using namespace std::chrono_literals;
 
 std::vector<std::string> ReadLines(const std::string& path) {
   std::ifstream in(path);
@@ -78,7 +81,7 @@ TEST_F(PluginHostTest, GoodPluginGetsItsConfigThenEveryEventInOrderThenOneShutdo
   ASSERT_TRUE(host.ok()) << host.status().ToString();
   EXPECT_EQ((*host)->plugin_count(), 1u);
   constexpr int kEvents = 500;
-  for (int i = 1; i <= kEvents; ++i) (*host)->PublishEvent(Event(i));
+  for (int i = 1; i <= kEvents; ++i) (*host)->PublishEvent(i, Event(i));
   (*host)->PublishRequest("request-view");
   (*host)->Shutdown();
 
@@ -134,7 +137,22 @@ TEST_F(PluginHostTest, MissingEntrySymbolIsNamed) {
 TEST_F(PluginHostTest, AbiMismatchGivesBothVersions) {
   EXPECT_EQ(LoadError({WRONG_ABI_PLUGIN_PATH}),
             std::string("--plugin '") + WRONG_ABI_PLUGIN_PATH +
-                "': built for plugin ABI version 42, this shadekv speaks version 1; rebuild the "
+                "': built for plugin ABI version 42, this shadekv speaks version 2; rebuild the "
+                "plugin against this shadekv's plugins/include/shadekv/plugin.h");
+}
+
+// A working plugin built against ABI 1 (no struct_size, a shorter
+// descriptor) is refused by its version before any other field is read.
+TEST_F(PluginHostTest, DescriptorTooShortForItsVersionIsRefused) {
+  std::string message = LoadError({SHORT_DESCRIPTOR_PLUGIN_PATH});
+  EXPECT_NE(message.find("struct_size is 8, at least"), std::string::npos) << message;
+  EXPECT_NE(message.find("sizeof(shadekv_plugin_descriptor)"), std::string::npos) << message;
+}
+
+TEST_F(PluginHostTest, VersionOnePluginIsRefusedWithBothVersions) {
+  EXPECT_EQ(LoadError({V1_PLUGIN_PATH}),
+            std::string("--plugin '") + V1_PLUGIN_PATH +
+                "': built for plugin ABI version 1, this shadekv speaks version 2; rebuild the "
                 "plugin against this shadekv's plugins/include/shadekv/plugin.h");
 }
 
@@ -184,7 +202,7 @@ TEST_F(PluginHostTest, DuplicateNameAndConfigForUnknownPluginAreRefusedBeforeAny
 TEST_F(PluginHostTest, NoPluginsIsAValidHostThatIgnoresMessages) {
   Result<std::unique_ptr<PluginHost>> host = PluginHost::Load({}, {}, nullptr);
   ASSERT_TRUE(host.ok()) << host.status().ToString();
-  (*host)->PublishEvent("x");
+  (*host)->PublishEvent(1, "x");
   EXPECT_TRUE((*host)->Stats().empty());
   std::string metrics;
   (*host)->AppendMetrics(&metrics);
@@ -206,7 +224,7 @@ TEST_F(PluginHostTest, BlockingPluginNeitherSlowsTheProducerNorOtherPlugins) {
   ASSERT_TRUE(host.ok()) << host.status().ToString();
   constexpr int kEvents = 20000;
   auto start = Clock::now();
-  for (int i = 1; i <= kEvents; ++i) (*host)->PublishEvent(Event(i));
+  for (int i = 1; i <= kEvents; ++i) (*host)->PublishEvent(i, Event(i));
   // 20,000 events at 50 ms each would take 1,000 s if the producer waited.
   EXPECT_LT(Clock::now() - start, std::chrono::seconds(5));
 
@@ -240,7 +258,7 @@ TEST_F(PluginHostTest, FullQueueDropsAndCountsForThatPluginOnly) {
       PluginHost::Load({BLOCKING_PLUGIN_PATH}, {{"blocking", "sleep_ms", "200"}}, nullptr, options);
   ASSERT_TRUE(host.ok()) << host.status().ToString();
   constexpr int kEvents = 1000;
-  for (int i = 1; i <= kEvents; ++i) (*host)->PublishEvent(Event(i));
+  for (int i = 1; i <= kEvents; ++i) (*host)->PublishEvent(i, Event(i));
   PluginStats during = (*host)->Stats()[0];
   EXPECT_LE(during.queue_depth, 8u);
   EXPECT_EQ(during.queue_capacity, 8u);
@@ -269,8 +287,8 @@ TEST_F(PluginHostTest, StuckPluginIsAbandonedAtShutdownWithoutDeadlock) {
       {BLOCKING_PLUGIN_PATH}, {{"blocking", "sleep_ms", "1500"}, {"blocking", "path", log}},
       nullptr, options);
   ASSERT_TRUE(host.ok()) << host.status().ToString();
-  (*host)->PublishEvent("e1");
-  (*host)->PublishEvent("e2");
+  (*host)->PublishEvent(1, "e1");
+  (*host)->PublishEvent(2, "e2");
   ASSERT_TRUE(WaitFor([&] { return (*host)->Stats()[0].queue_depth == 1; },
                       std::chrono::seconds(5)));  // e1 is inside the plugin now
   auto start = Clock::now();
@@ -287,7 +305,7 @@ TEST_F(PluginHostTest, ThrowingPluginIsContainedAndCounted) {
   Result<std::unique_ptr<PluginHost>> host =
       PluginHost::Load({THROWING_PLUGIN_PATH}, {{"throwing", "path", log}}, nullptr);
   ASSERT_TRUE(host.ok()) << host.status().ToString();
-  for (int i = 1; i <= 10; ++i) (*host)->PublishEvent(Event(i));
+  for (int i = 1; i <= 10; ++i) (*host)->PublishEvent(i, Event(i));
   for (int i = 0; i < 3; ++i) (*host)->PublishRequest("req");
   (*host)->Shutdown();
   PluginStats s = (*host)->Stats()[0];
@@ -303,7 +321,7 @@ TEST_F(PluginHostTest, ErroringPluginIsCountedAndKeepsGettingEvents) {
   Result<std::unique_ptr<PluginHost>> host =
       PluginHost::Load({ERRORING_PLUGIN_PATH}, {{"erroring", "path", log}}, nullptr);
   ASSERT_TRUE(host.ok()) << host.status().ToString();
-  for (int i = 1; i <= 25; ++i) (*host)->PublishEvent(Event(i));
+  for (int i = 1; i <= 25; ++i) (*host)->PublishEvent(i, Event(i));
   (*host)->Shutdown();
   PluginStats s = (*host)->Stats()[0];
   EXPECT_EQ(s.events_delivered, 0u);
@@ -347,7 +365,7 @@ TEST_F(PluginHostTest, HostServicesReachThePluginThroughTheCTable) {
   std::vector<std::string> lines = ReadLines(Recorded());
   std::vector<std::string> expected = {
       "init path=" + Recorded() + " probe_host=1",
-      "host struct_size=" + std::to_string(sizeof(shadekv_plugin_host)) + " abi=1",
+      "host struct_size=" + std::to_string(sizeof(shadekv_plugin_host)) + " abi=2",
       "revisions rc=0 current=5 compact=3",
       "history 3 bytes " + Hex("e3"),
       "history 4 bytes " + Hex("e4"),
@@ -370,6 +388,164 @@ TEST_F(PluginHostTest, WithoutHostServicesThePluginSeesNullHistoryFunctions) {
   std::vector<std::string> lines = ReadLines(Recorded());
   ASSERT_EQ(lines.size(), 4u);
   EXPECT_EQ(lines[2], "host has no history");
+}
+
+// A real EVENT body at `revision` (the ledger plugin decodes it).
+std::string BusEvent(int64_t revision) {
+  bus::ChangeEvent e;
+  e.revision = revision;
+  store::KeyChange put;
+  put.kv = {"/k", "v" + std::to_string(revision), 2, revision, revision - 1, 0};
+  e.changes = {put};
+  return bus::EncodeEvent(e);
+}
+
+std::vector<std::string> LedgerAfter(const std::string& path, size_t skip_lines = 0) {
+  std::vector<std::string> lines = ReadLines(path);
+  lines.erase(lines.begin(), lines.begin() + std::min(skip_lines, lines.size()));
+  return lines;
+}
+
+TEST_F(PluginHostTest, PluginWithAPositionGetsOnlyLaterEventsAndDuplicatesAreSkipped) {
+  std::string ledger = dir_.Sub("ledger.txt");
+  std::ofstream(ledger) << "E 4\nE 5\n";  // what it applied in an earlier life
+  Result<std::unique_ptr<PluginHost>> host =
+      PluginHost::Load({LEDGER_PLUGIN_PATH, RECORDING_PLUGIN_PATH},
+                       {{"ledger", "path", ledger}, {"recording", "path", Recorded()}}, nullptr);
+  ASSERT_TRUE(host.ok()) << host.status().ToString();
+  std::vector<PluginStats> before = (*host)->Stats();
+  EXPECT_TRUE(before[0].reports_position);
+  EXPECT_EQ(before[0].start_revision, 5);
+  EXPECT_EQ(before[0].processed_revision, 5);
+  EXPECT_FALSE(before[1].reports_position);
+  EXPECT_EQ(before[1].processed_revision, 0);
+  EXPECT_EQ((*host)->ProcessedRevision(), 0);
+  for (int64_t r = 1; r <= 10; ++r) (*host)->PublishEvent(r, BusEvent(r));
+  (*host)->PublishEvent(7, BusEvent(7));  // a repeat: nobody gets it twice
+  ASSERT_TRUE(WaitFor([&] { return (*host)->ProcessedRevision() == 10; }, 5s));
+  std::vector<PluginStats> after = (*host)->Stats();
+  (*host)->Shutdown();
+  EXPECT_EQ(LedgerAfter(ledger, 2), (std::vector<std::string>{"E 6", "E 7", "E 8", "E 9", "E 10"}));
+  EXPECT_EQ(after[0].skipped, 6u);  // 1..5 and the repeated 7
+  EXPECT_EQ(after[0].events_delivered, 5u);
+  EXPECT_EQ(after[0].processed_revision, 10);
+  EXPECT_EQ(after[1].events_delivered, 10u);  // no position: all ten, once
+  EXPECT_EQ(after[1].skipped, 1u);
+}
+
+TEST_F(PluginHostTest, FailingAppliedRevisionRefusesStartUpNamingThePlugin) {
+  std::string message = LoadError({LEDGER_PLUGIN_PATH}, {{"ledger", "path", dir_.Sub("l.txt")},
+                                                         {"ledger", "fail_position", "1"}});
+  EXPECT_NE(message.find("plugin 'ledger'"), std::string::npos) << message;
+  EXPECT_NE(message.find("applied_revision returned 1"), std::string::npos) << message;
+}
+
+TEST_F(PluginHostTest, InitialPositionAppliesToPluginsThatReportNone) {
+  HostOptions options;
+  options.initial_position = 3;
+  Result<std::unique_ptr<PluginHost>> host = PluginHost::Load(
+      {RECORDING_PLUGIN_PATH}, {{"recording", "path", Recorded()}}, nullptr, options);
+  ASSERT_TRUE(host.ok()) << host.status().ToString();
+  EXPECT_EQ((*host)->ProcessedRevision(), 3);
+  for (int i = 1; i <= 5; ++i) (*host)->PublishEvent(i, Event(i));
+  (*host)->Shutdown();
+  std::vector<std::string> lines = ReadLines(Recorded());
+  ASSERT_EQ(lines.size(), 4u);  // init, events 4 and 5, shutdown
+  EXPECT_EQ(lines[1], "event " + Hex(Event(4)));
+  EXPECT_EQ(lines[2], "event " + Hex(Event(5)));
+}
+
+TEST_F(PluginHostTest, SnapshotComesInOrderWithEventsAndOnlyToPluginsThatTakeIt) {
+  std::string ledger = dir_.Sub("ledger.txt");
+  Result<std::unique_ptr<PluginHost>> host =
+      PluginHost::Load({LEDGER_PLUGIN_PATH, RECORDING_PLUGIN_PATH},
+                       {{"ledger", "path", ledger}, {"recording", "path", Recorded()}}, nullptr);
+  ASSERT_TRUE(host.ok()) << host.status().ToString();
+  for (int64_t r = 1; r <= 3; ++r) (*host)->PublishEvent(r, BusEvent(r));
+  (*host)->PublishSnapshot(10, std::string(1000, 's'));
+  for (int64_t r = 4; r <= 12; ++r) (*host)->PublishEvent(r, BusEvent(r));
+  (*host)->PublishSnapshot(11, "older than the position: skipped");
+  ASSERT_TRUE(WaitFor([&] { return (*host)->ProcessedRevision() == 12; }, 5s));
+  std::vector<PluginStats> stats = (*host)->Stats();
+  (*host)->Shutdown();
+  EXPECT_EQ(LedgerAfter(ledger),
+            (std::vector<std::string>{"E 1", "E 2", "E 3", "S 10 1000", "E 11", "E 12"}));
+  EXPECT_EQ(stats[0].snapshots_delivered, 1u);
+  EXPECT_EQ(stats[0].skipped, 8u);  // events 4..10 and the snapshot at 11
+  // The recording plugin has no on_snapshot: told nothing, counted, and it
+  // keeps getting events, all twelve of them.
+  EXPECT_EQ(stats[1].snapshots_unsupported, 1u);
+  EXPECT_EQ(stats[1].events_delivered, 12u);
+  std::string metrics;
+  // AppendMetrics after Shutdown still reports the final counters.
+  (*host)->AppendMetrics(&metrics);
+  EXPECT_NE(metrics.find("shadekv_plugin_snapshots_unsupported_total{plugin=\"recording\"} 1"),
+            std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("shadekv_plugin_processed_revision{plugin=\"ledger\"} 12"),
+            std::string::npos)
+      << metrics;
+}
+
+TEST_F(PluginHostTest, AFailedEventStillCountsAsProcessed) {
+  std::string ledger = dir_.Sub("ledger.txt");
+  Result<std::unique_ptr<PluginHost>> host =
+      PluginHost::Load({LEDGER_PLUGIN_PATH},
+                       {{"ledger", "path", ledger}, {"ledger", "fail_revision", "2"}}, nullptr);
+  ASSERT_TRUE(host.ok()) << host.status().ToString();
+  for (int64_t r = 1; r <= 3; ++r) (*host)->PublishEvent(r, BusEvent(r));
+  ASSERT_TRUE(WaitFor([&] { return (*host)->ProcessedRevision() == 3; }, 5s));
+  PluginStats s = (*host)->Stats()[0];
+  (*host)->Shutdown();
+  EXPECT_EQ(s.errors, 1u);
+  EXPECT_EQ(s.events_delivered, 2u);
+  EXPECT_EQ(LedgerAfter(ledger), (std::vector<std::string>{"E 1", "E 3"}));
+}
+
+TEST_F(PluginHostTest, BlockingModeWaitsForRoomInsteadOfDropping) {
+  HostOptions options;
+  options.queue_capacity = 2;
+  options.block_when_full = true;
+  Result<std::unique_ptr<PluginHost>> host =
+      PluginHost::Load({BLOCKING_PLUGIN_PATH}, {{"blocking", "sleep_ms", "20"}}, nullptr, options);
+  ASSERT_TRUE(host.ok()) << host.status().ToString();
+  constexpr int kEvents = 20;
+  for (int i = 1; i <= kEvents; ++i) (*host)->PublishEvent(i, Event(i));
+  // Publishing returned only when the last one was queued: nothing dropped.
+  PluginStats during = (*host)->Stats()[0];
+  EXPECT_EQ(during.dropped, 0u);
+  EXPECT_GE(during.events_delivered, static_cast<uint64_t>(kEvents) - 3);
+  ASSERT_TRUE(WaitFor([&] { return (*host)->ProcessedRevision() == kEvents; }, 5s));
+  (*host)->Shutdown();
+  EXPECT_EQ((*host)->Stats()[0].events_delivered, static_cast<uint64_t>(kEvents));
+  EXPECT_EQ((*host)->Stats()[0].dropped, 0u);
+}
+
+TEST_F(PluginHostTest, BlockedPublishGivesUpWhenTheStopFlagIsSet) {
+  std::atomic<bool> stop{false};
+  HostOptions options;
+  options.queue_capacity = 1;
+  options.block_when_full = true;
+  options.stop_waiting = &stop;
+  options.drain_timeout = 100ms;
+  options.stuck_grace = 5000ms;
+  Result<std::unique_ptr<PluginHost>> host = PluginHost::Load(
+      {BLOCKING_PLUGIN_PATH}, {{"blocking", "sleep_ms", "1500"}}, nullptr, options);
+  ASSERT_TRUE(host.ok()) << host.status().ToString();
+  std::atomic<int> published{0};
+  std::thread publisher([&] {
+    for (int i = 1; i <= 5; ++i) {
+      (*host)->PublishEvent(i, Event(i));
+      published = i;
+    }
+  });
+  // One event in the callback, one queued; the third waits for room.
+  ASSERT_TRUE(WaitFor([&] { return published.load() >= 2; }, 5s));
+  EXPECT_LT(published.load(), 5);
+  stop = true;
+  publisher.join();  // gave up instead of waiting the plugin out
+  EXPECT_GE((*host)->Stats()[0].dropped, 1u);
+  (*host)->Shutdown();
 }
 
 }  // namespace

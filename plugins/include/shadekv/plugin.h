@@ -1,4 +1,4 @@
-/* shadekv plugin ABI, version 1: the one header a plugin needs.
+/* shadekv plugin ABI, version 2: the one header a plugin needs.
  *
  * A plugin is a shared object (built as a CMake MODULE library, hidden
  * visibility) that exports exactly one symbol, SHADEKV_PLUGIN_ENTRY_NAME,
@@ -16,18 +16,34 @@
  *  - Error messages go into a caller-owned buffer (`error`, `error_capacity`
  *    bytes, including the terminating NUL), so nobody frees across the line.
  *    The host empties it before each call and logs it when the call fails.
- *  - The host calls init once on the loading thread (start-up), then
- *    on_event / on_request from ONE thread of the plugin's own (never the
- *    agent's Raft or HTTP threads), then shutdown once on that same thread.
+ *  - The host calls init (then applied_revision, if any) once on the loading
+ *    thread (start-up), then on_event / on_request / on_snapshot from ONE
+ *    thread of the plugin's own (never the agent's Raft or HTTP threads),
+ *    then shutdown once on that same thread.
  *    A plugin that starts threads of its own must stop them in shutdown.
  *  - A callback may be slow, block or fail: the host never waits for it on
  *    the agent's paths. Events that do not fit the plugin's bounded queue
  *    are dropped for that plugin and counted (shadekv_plugin_* in /metrics).
+ *    A bus subscriber (shadekv-sub) waits for room instead: nothing is lost,
+ *    and a plugin that reports its position gets each revision exactly once
+ *    across restarts (bus/README.md says exactly what is guaranteed).
  *
  * Versioning: SHADEKV_PLUGIN_ABI_VERSION changes when any existing field or
  * signature changes; the host refuses a plugin built against another version.
  * The host table (shadekv_plugin_host) grows only at its end; a plugin checks
- * `struct_size` before reading a field added later (SHADEKV_HOST_HAS).
+ * `struct_size` before reading a field added later (SHADEKV_HOST_HAS). Since
+ * version 2 the descriptor has a `struct_size` too and grows the same way:
+ * the host treats a field beyond the plugin's struct_size as NULL.
+ *
+ * History:
+ *  1  first release.
+ *  2  descriptor: `struct_size` after `abi_version`; two optional callbacks
+ *     at the end, `applied_revision` (a plugin that persists its own position
+ *     says where it stands, and the host hands it only later events) and
+ *     `on_snapshot` (replace the plugin's state with a store snapshot). A
+ *     version 1 plugin is refused: rebuild it against this header (set
+ *     struct_size = sizeof(shadekv_plugin_descriptor), and NULL for the two
+ *     new callbacks if it does not need them).
  */
 #ifndef SHADEKV_PLUGIN_H_
 #define SHADEKV_PLUGIN_H_
@@ -40,7 +56,7 @@ extern "C" {
 #endif
 
 /* Bump on any incompatible change. Never reuse a number. */
-#define SHADEKV_PLUGIN_ABI_VERSION 1u
+#define SHADEKV_PLUGIN_ABI_VERSION 2u
 
 /* The one exported symbol (see shadekv_plugin_entry_fn). */
 #define SHADEKV_PLUGIN_ENTRY_NAME "shadekv_plugin_entry"
@@ -135,6 +151,9 @@ typedef struct shadekv_plugin_host {
  * loaded (a static const object). */
 typedef struct shadekv_plugin_descriptor {
   uint32_t abi_version; /* SHADEKV_PLUGIN_ABI_VERSION the plugin was built with */
+  /* sizeof(shadekv_plugin_descriptor) as the plugin was built (ABI 2 on);
+   * fields beyond it are absent and read as NULL by the host. */
+  uint32_t struct_size;
   /* The plugin's name: [a-z0-9_-]+, unique among loaded plugins; selects its
    * `--plugin-config NAME.KEY=VALUE` entries. */
   const char* name;
@@ -164,7 +183,35 @@ typedef struct shadekv_plugin_descriptor {
 
   /* Called once, last, with the state from init; free everything here. */
   void (*shutdown)(void* state);
+
+  /* ABI 2, optional (NULL when not implemented): for a plugin that persists
+   * its own position atomically with its data. Store in *revision the last
+   * revision the plugin has fully applied (0: nothing yet) and return OK.
+   * Called once, right after init, on the loading thread. The host then
+   * hands this plugin only events (and snapshots) with a higher revision and
+   * skips the others silently; a bus subscriber starts its stream at the
+   * lowest position its plugins report, so such a plugin sees every revision
+   * exactly once across restarts. Non-zero: start-up fails, naming the
+   * plugin and the code (there is no error buffer: log the reason through
+   * host->log first). */
+  int32_t (*applied_revision)(void* state, int64_t* revision);
+
+  /* ABI 2, optional (NULL when not implemented): replace ALL of the plugin's
+   * state with this store snapshot (the store's ExportSnapshot format,
+   * whole, `len` bytes) taken at `revision`; the next event handed over is
+   * revision+1. Called on the plugin's thread, in order with the events. A
+   * plugin without it is told nothing (the host logs it once and counts it)
+   * and keeps getting events. Return codes as for on_event. */
+  int32_t (*on_snapshot)(void* state, int64_t revision, const uint8_t* data, size_t len,
+                         char* error, size_t error_capacity);
 } shadekv_plugin_descriptor;
+
+/* True when `descriptor` was built with field `field` (ABI growth guard, for
+ * hosts; a field beyond struct_size is absent). */
+#define SHADEKV_DESCRIPTOR_HAS(descriptor, field)                            \
+  ((descriptor) != NULL &&                                                   \
+   (descriptor)->struct_size >= offsetof(shadekv_plugin_descriptor, field) + \
+                                    sizeof(((shadekv_plugin_descriptor*)0)->field))
 
 /* The type of the exported entry symbol:
  *   SHADEKV_PLUGIN_EXPORT const shadekv_plugin_descriptor* shadekv_plugin_entry(void);

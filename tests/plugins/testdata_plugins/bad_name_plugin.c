@@ -24,8 +24,15 @@ static int32_t OnEvent(void* state, const uint8_t* bytes, size_t len, char* erro
 
 static void Shutdown(void* state) { (void)state; }
 
-static const shadekv_plugin_descriptor kDescriptor = {
-    SHADEKV_PLUGIN_ABI_VERSION, "Bad Name", Init, OnEvent, NULL, Shutdown};
+static const shadekv_plugin_descriptor kDescriptor = {SHADEKV_PLUGIN_ABI_VERSION,
+                                                      sizeof(shadekv_plugin_descriptor),
+                                                      "Bad Name",
+                                                      Init,
+                                                      OnEvent,
+                                                      NULL,
+                                                      Shutdown,
+                                                      NULL,
+                                                      NULL};
 
 SHADEKV_PLUGIN_EXPORT const shadekv_plugin_descriptor* shadekv_plugin_entry(void) {
   return &kDescriptor;

@@ -81,8 +81,15 @@ constexpr const char* kName = "throwing";
 constexpr const char* kName = "erroring";
 #endif
 
-const shadekv_plugin_descriptor kDescriptor = {
-    SHADEKV_PLUGIN_ABI_VERSION, kName, Init, OnEvent, OnRequest, Shutdown};
+const shadekv_plugin_descriptor kDescriptor = {SHADEKV_PLUGIN_ABI_VERSION,
+                                               sizeof(shadekv_plugin_descriptor),
+                                               kName,
+                                               Init,
+                                               OnEvent,
+                                               OnRequest,
+                                               Shutdown,
+                                               nullptr,
+                                               nullptr};
 
 }  // namespace
 

@@ -114,8 +114,15 @@ static void Shutdown(void* state) {
   free(r);
 }
 
-static const shadekv_plugin_descriptor kDescriptor = {
-    SHADEKV_PLUGIN_ABI_VERSION, "recording", Init, OnEvent, OnRequest, Shutdown};
+static const shadekv_plugin_descriptor kDescriptor = {SHADEKV_PLUGIN_ABI_VERSION,
+                                                      sizeof(shadekv_plugin_descriptor),
+                                                      "recording",
+                                                      Init,
+                                                      OnEvent,
+                                                      OnRequest,
+                                                      Shutdown,
+                                                      NULL,
+                                                      NULL};
 
 SHADEKV_PLUGIN_EXPORT const shadekv_plugin_descriptor* shadekv_plugin_entry(void) {
   return &kDescriptor;
