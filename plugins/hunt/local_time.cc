@@ -14,6 +14,17 @@ constexpr const char* kDays[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"
 
 int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
+// Splits Unix ms into a day number and the ms into that day (0..kMsPerDay-1)
+// without computing day * kMsPerDay, which overflows near INT64_MIN.
+void SplitDay(int64_t ms, int64_t* day, int64_t* in_day) {
+  *day = ms / kMsPerDay;
+  *in_day = ms % kMsPerDay;
+  if (*in_day < 0) {
+    *in_day += kMsPerDay;
+    *day -= 1;
+  }
+}
+
 bool TwoDigits(std::string_view text, size_t at, int* value) {
   if (at + 2 > text.size()) return false;
   char a = text[at], b = text[at + 1];
@@ -87,8 +98,8 @@ LocalTime ToLocal(int64_t unix_ms, int offset_minutes) {
   if (__builtin_add_overflow(unix_ms, offset_minutes * kMsPerMinute, &local)) {
     local = unix_ms < 0 ? INT64_MIN : INT64_MAX;
   }
-  int64_t day = FloorDiv(local, kMsPerDay);
-  int64_t in_day = local - day * kMsPerDay;
+  int64_t day = 0, in_day = 0;
+  SplitDay(local, &day, &in_day);
   LocalTime t;
   // 1970-01-01 was a Thursday (3 with Monday = 0).
   t.weekday = static_cast<int>(((day % 7) + 7 + 3) % 7);
@@ -119,8 +130,8 @@ std::string DescribeLocal(int64_t unix_ms, int offset_minutes) {
 }
 
 std::string FormatRfc3339(int64_t unix_ms) {
-  int64_t days = FloorDiv(unix_ms, kMsPerDay);
-  int64_t in_day = unix_ms - days * kMsPerDay;
+  int64_t days = 0, in_day = 0;
+  SplitDay(unix_ms, &days, &in_day);
   // civil_from_days (Howard Hinnant, "chrono-Compatible Low-Level Date Algorithms").
   int64_t z = days + 719468;
   int64_t era = FloorDiv(z, 146097);
