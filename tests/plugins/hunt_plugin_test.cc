@@ -267,6 +267,20 @@ TEST_F(HuntPluginTest, AppendsToAnExistingAlertsFile) {
   EXPECT_EQ(lines[0], "{\"earlier\":true}");
 }
 
+TEST_F(HuntPluginTest, AlertsFileWriteFailureIsAnErrorNotACrash) {
+  // /dev/full opens, and every write to it fails with ENOSPC.
+  auto host = Load({{"hunt", "alerts", "/dev/full"}});
+  ASSERT_TRUE(host.ok()) << host.status().ToString();
+  (*host)->PublishEvent(Put("/public/a", "x"));   // no alert: nothing to write
+  (*host)->PublishEvent(Put("/secrets/a", "x"));  // alert: the write fails
+  (*host)->PublishEvent(Put("/secrets/b", "x"));
+  (*host)->Shutdown();
+  auto stats = (*host)->Stats();
+  ASSERT_EQ(stats.size(), 1u);
+  EXPECT_EQ(stats[0].events_delivered, 1u);
+  EXPECT_EQ(stats[0].errors, 2u);
+}
+
 TEST_F(HuntPluginTest, BadSettingsRefuseStartUpWithAClearMessage) {
   EXPECT_NE(LoadError({{"hunt", "alerts", alerts_}}, false)
                 .find("hunt: hunt.rules is required: --plugin-config hunt.rules=PATH"),
