@@ -102,6 +102,19 @@ class SubConsumer : public SubscriberConsumer {
   int64_t saved_;  // what the state file holds
 };
 
+// One line on stderr at exit: how this run went (operators compare it with
+// the primary; the bus end-to-end test reads it).
+void ReportStats(const SubscriberStats& stats) {
+  const SequencerCounters& c = stats.sequencer;
+  std::cerr << "shadekv-sub: stopped at revision " << stats.applied_revision << " (latest seen "
+            << stats.latest_revision_seen << "): delivered " << c.delivered
+            << ", duplicates dropped " << c.duplicates << ", buffer overflows "
+            << c.buffer_overflows << ", catch-ups " << c.catchups_started << " started "
+            << c.catchups_completed << " completed " << c.catchups_failed << " failed, snapshots "
+            << c.snapshots_installed << ", failovers " << c.failovers << ", malformed "
+            << stats.malformed << std::endl;
+}
+
 int Main(int argc, char** argv) {
   Poco::Logger::root().setChannel(new Poco::ConsoleChannel(std::cerr));
   Result<SubOptions> options = ParseSubOptions(std::vector<std::string>(argv + 1, argv + argc));
@@ -170,6 +183,7 @@ int Main(int argc, char** argv) {
     Status saved_last = consumer.SaveProgress();
     if (result.ok()) result = saved_last;
   }
+  ReportStats((*subscriber)->Stats());
   if (!result.ok()) {
     std::cerr << "shadekv-sub: " << result.message() << "\n";
     return 1;

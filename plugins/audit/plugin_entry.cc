@@ -85,9 +85,8 @@ int32_t OnRequest(void* state, const uint8_t* bytes, size_t len, char* error, si
 }
 
 // ABI v2's optional applied_revision: where shadekv-sub resumes after a
-// restart, so each revision is logged exactly once. Unused until the
-// descriptor below gains the field.
-[[maybe_unused]] int32_t AppliedRevision(void* state, int64_t* revision) {
+// restart, so each revision is logged exactly once.
+int32_t AppliedRevision(void* state, int64_t* revision) {
   if (state == nullptr || revision == nullptr) return SHADEKV_PLUGIN_ERROR;
   *revision = static_cast<AuditPlugin*>(state)->LastLoggedRevision();
   return SHADEKV_PLUGIN_OK;
@@ -101,15 +100,18 @@ void Shutdown(void* state) {
   }
 }
 
-// Designated initializers, so this compiles against ABI v1 and v2 alike; with
-// v2, add `.applied_revision = &AppliedRevision,` after `.shutdown`.
 const shadekv_plugin_descriptor kDescriptor = {
     .abi_version = SHADEKV_PLUGIN_ABI_VERSION,
+    .struct_size = sizeof(shadekv_plugin_descriptor),
     .name = "audit",
     .init = &Init,
     .on_event = &OnEvent,
     .on_request = &OnRequest,
     .shutdown = &Shutdown,
+    // The log is the position: after a restart inside shadekv-sub the host
+    // hands over only revisions past the last one logged (no duplicates).
+    .applied_revision = &AppliedRevision,
+    .on_snapshot = nullptr,
 };
 
 }  // namespace

@@ -26,6 +26,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <mutex>
+#include <random>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -104,19 +106,32 @@ std::string ShadekvBinary() {
   return override_path != nullptr && *override_path != '\0' ? override_path : SHADEKV_BIN;
 }
 
+// Below the kernel's ephemeral range (32768 on), so no outgoing connection
+// (a member dialing a peer, a subscriber) can take a port between the pick
+// and the bind; never the same port twice in one test process.
 int PickFreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  if (fd < 0 || bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    if (fd >= 0) close(fd);
-    return 0;
+  static std::mutex mu;
+  static std::set<int> handed_out;
+  static std::mt19937 rng(static_cast<unsigned>(getpid()) ^
+                          static_cast<unsigned>(Clock::now().time_since_epoch().count()));
+  std::lock_guard<std::mutex> lock(mu);
+  for (int attempt = 0; attempt < 1000; ++attempt) {
+    const int port = 15000 + static_cast<int>(rng() % 9000);
+    if (handed_out.count(port) != 0) continue;
+    int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return 0;
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    const bool free = bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    close(fd);
+    if (free) {
+      handed_out.insert(port);
+      return port;
+    }
   }
-  close(fd);
-  return ntohs(addr.sin_port);
+  return 0;
 }
 
 CommandResult RunCommand(const std::vector<std::string>& argv, const std::string& cwd,
