@@ -21,6 +21,13 @@
 namespace shadekv::audit {
 namespace {
 
+// The host takes each event's revision (the agent knows it); here the body
+// names it.
+void PublishDecoded(plugin_host::PluginHost& host, const std::string& event_body) {
+  Result<bus::ChangeEvent> event = bus::DecodeEvent(event_body);
+  host.PublishEvent(event.ok() ? event->revision : 0, event_body);
+}
+
 using namespace shadekv::audit::testing;
 using plugin_host::PluginHost;
 using plugin_host::PluginSetting;
@@ -74,7 +81,7 @@ TEST_F(AuditPluginTest, ThousandsOfEventsAndRequestsAcrossRotationsVerify) {
       LoadOk({{"max_bytes", "131072"}, {"fsync", "interval"}, {"fsync_interval_ms", "50"}});
   ASSERT_NE(host, nullptr);
   for (int i = 1; i <= kEvents; ++i) {
-    host->PublishEvent(bus::EncodeEvent(TestEvent(i + 1, "value-" + std::to_string(i))));
+    PublishDecoded(*host, bus::EncodeEvent(TestEvent(i + 1, "value-" + std::to_string(i))));
     if (i % 2 == 0) host->PublishRequest(bus::EncodeRequestRecord(TestRequest(i)));
   }
   WaitHandled(*host, kEvents + kRequests);
@@ -120,7 +127,7 @@ TEST_F(AuditPluginTest, ANewInstanceOnTheSamePathContinuesTheChain) {
     std::unique_ptr<PluginHost> host = LoadOk();
     ASSERT_NE(host, nullptr);
     for (int i = 0; i < 10; ++i) {
-      host->PublishEvent(bus::EncodeEvent(TestEvent(run * 10 + i + 2, "v")));
+      PublishDecoded(*host, bus::EncodeEvent(TestEvent(run * 10 + i + 2, "v")));
     }
     WaitHandled(*host, 10);
     host->Shutdown();
@@ -149,7 +156,7 @@ TEST_F(AuditPluginTest, ValuesPolicyHashFullAndNone) {
     std::filesystem::remove(Log());
     std::unique_ptr<PluginHost> host = LoadOk({{"values", c.policy}});
     ASSERT_NE(host, nullptr);
-    host->PublishEvent(bus::EncodeEvent(TestEvent(3, secret)));
+    PublishDecoded(*host, bus::EncodeEvent(TestEvent(3, secret)));
     WaitHandled(*host, 1);
     host->Shutdown();
     Result<LoggedRecord> r = ParseLoggedLine(Lines(Log()).at(0));
@@ -177,7 +184,7 @@ TEST_F(AuditPluginTest, ValuesPolicyHashFullAndNone) {
 TEST_F(AuditPluginTest, DeletesAreLoggedWithoutValues) {
   std::unique_ptr<PluginHost> host = LoadOk({{"values", "full"}});
   ASSERT_NE(host, nullptr);
-  host->PublishEvent(bus::EncodeEvent(TestEvent(5, "v")));  // a put and a delete
+  PublishDecoded(*host, bus::EncodeEvent(TestEvent(5, "v")));  // a put and a delete
   WaitHandled(*host, 1);
   host->Shutdown();
   Result<LoggedRecord> r = ParseLoggedLine(Lines(Log()).at(0));
@@ -215,12 +222,12 @@ TEST_F(AuditPluginTest, InitRefusesMissingPathUnwritablePathAndATornLog) {
 TEST_F(AuditPluginTest, BadBodiesAreCountedErrorsAndLogNothing) {
   std::unique_ptr<PluginHost> host = LoadOk();
   ASSERT_NE(host, nullptr);
-  host->PublishEvent("not msgpack at all");
-  host->PublishEvent(bus::EncodeRequestRecord(TestRequest(1)));  // a REQUEST as an event
-  host->PublishRequest(bus::EncodeEvent(TestEvent(2, "v")));     // an EVENT as a request
+  host->PublishEvent(1, "not msgpack at all");
+  host->PublishEvent(2, bus::EncodeRequestRecord(TestRequest(1)));  // a REQUEST as an event
+  host->PublishRequest(bus::EncodeEvent(TestEvent(3, "v")));        // an EVENT as a request
   WaitHandled(*host, 3);
   EXPECT_EQ(host->Stats().at(0).errors, 3u);
-  host->PublishEvent(bus::EncodeEvent(TestEvent(2, "v")));
+  host->PublishEvent(3, bus::EncodeEvent(TestEvent(3, "v")));
   WaitHandled(*host, 4);
   host->Shutdown();
   EXPECT_EQ(Lines(Log()).size(), 1u);  // only the good one

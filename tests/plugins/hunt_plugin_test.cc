@@ -27,6 +27,13 @@ extern char** environ;
 namespace shadekv::hunt {
 namespace {
 
+// The host takes each event's revision (the agent knows it); here the body
+// names it.
+void PublishDecoded(plugin_host::PluginHost& host, const std::string& event_body) {
+  Result<bus::ChangeEvent> event = bus::DecodeEvent(event_body);
+  host.PublishEvent(event.ok() ? event->revision : 0, event_body);
+}
+
 using namespace std::chrono_literals;
 using bus::testing::FreeEndpoint;
 using bus::testing::WaitFor;
@@ -161,7 +168,7 @@ TEST_F(HuntPluginTest, AlertsLandInTheFileAndOnTheBusAsAlertBodies) {
   std::string last_put;
   for (int i = 0; i < 50 && !joined; ++i) {
     last_put = Put("/secrets/db" + std::to_string(i), "hunter2");
-    (*host)->PublishEvent(last_put);
+    PublishDecoded(**host, last_put);
     joined = receive(&alert);
   }
   ASSERT_TRUE(joined);
@@ -176,9 +183,9 @@ TEST_F(HuntPluginTest, AlertsLandInTheFileAndOnTheBusAsAlertBodies) {
   size_t warmup_lines = ReadLines(alerts_).size();
 
   // One DeleteRange removing 5 keys (limit 3): a mass delete.
-  for (int i = 0; i < 5; ++i) (*host)->PublishEvent(Put("/other/" + std::to_string(i), "1"));
+  for (int i = 0; i < 5; ++i) PublishDecoded(**host, Put("/other/" + std::to_string(i), "1"));
   std::string mass = DeleteRange("/other/", "/other0");
-  (*host)->PublishEvent(mass);
+  PublishDecoded(**host, mass);
   // Two denied requests by one user within the window: a burst.
   std::string denied1 = DeniedRecord(kMonday9am);
   std::string denied2 = DeniedRecord(kMonday9am + 1000);
@@ -234,6 +241,9 @@ TEST_F(HuntPluginTest, AlertsLandInTheFileAndOnTheBusAsAlertBodies) {
 TEST_F(HuntPluginTest, GarbageIsAnErrorAndChangesNothing) {
   auto host = Load();
   ASSERT_TRUE(host.ok()) << host.status().ToString();
+  // Revisions 2..9 go by first: the garbage below is published as revisions
+  // 1..6 (the host hands each plugin rising revisions only).
+  for (int i = 0; i < 8; ++i) Put("/warmup/" + std::to_string(i), "x");
   std::string event = Put("/secrets/a", "x");
   std::vector<std::string> garbage = {"",
                                       "\xc1",
@@ -241,10 +251,11 @@ TEST_F(HuntPluginTest, GarbageIsAnErrorAndChangesNothing) {
                                       event.substr(0, event.size() - 1),
                                       event + "x",
                                       DeniedRecord(kMonday9am)};  // a REQUEST is not an EVENT
-  for (const std::string& g : garbage) (*host)->PublishEvent(g);
+  int64_t garbage_revision = 0;
+  for (const std::string& g : garbage) (*host)->PublishEvent(++garbage_revision, g);
   (*host)->PublishRequest(event);  // an EVENT is not a REQUEST
   (*host)->PublishRequest("\x9f");
-  (*host)->PublishEvent(event);
+  PublishDecoded(**host, event);
   (*host)->Shutdown();
   auto stats = (*host)->Stats();
   ASSERT_EQ(stats.size(), 1u);
@@ -260,7 +271,7 @@ TEST_F(HuntPluginTest, AppendsToAnExistingAlertsFile) {
   {
     auto host = Load();
     ASSERT_TRUE(host.ok()) << host.status().ToString();
-    (*host)->PublishEvent(Put("/secrets/a", "x"));
+    PublishDecoded(**host, Put("/secrets/a", "x"));
   }
   std::vector<std::string> lines = ReadLines(alerts_);
   ASSERT_EQ(lines.size(), 2u);
@@ -271,9 +282,9 @@ TEST_F(HuntPluginTest, AlertsFileWriteFailureIsAnErrorNotACrash) {
   // /dev/full opens, and every write to it fails with ENOSPC.
   auto host = Load({{"hunt", "alerts", "/dev/full"}});
   ASSERT_TRUE(host.ok()) << host.status().ToString();
-  (*host)->PublishEvent(Put("/public/a", "x"));   // no alert: nothing to write
-  (*host)->PublishEvent(Put("/secrets/a", "x"));  // alert: the write fails
-  (*host)->PublishEvent(Put("/secrets/b", "x"));
+  PublishDecoded(**host, Put("/public/a", "x"));   // no alert: nothing to write
+  PublishDecoded(**host, Put("/secrets/a", "x"));  // alert: the write fails
+  PublishDecoded(**host, Put("/secrets/b", "x"));
   (*host)->Shutdown();
   auto stats = (*host)->Stats();
   ASSERT_EQ(stats.size(), 1u);
@@ -374,7 +385,7 @@ TEST_F(HuntPluginTest, RunsUnchangedInsideShadekvSub) {
   for (int i = 0; i < 5; ++i) {
     auto body = (*services)->Put("/config/k" + std::to_string(i), "v");  // made by "root"
     ASSERT_TRUE(body.ok()) << body.status().ToString();
-    pub->host->PublishEvent(*body);
+    PublishDecoded(*pub->host, *body);
   }
   // Live or by catch-up, every one of the five revisions is hunted.
   ASSERT_TRUE(WaitLines(5)) << "shadekv-sub log:\n"
