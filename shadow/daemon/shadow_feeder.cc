@@ -3,6 +3,7 @@
 
 #include <Poco/Logger.h>
 
+#include <algorithm>
 #include <cstdio>
 
 #include "shadekv/bus/codec.h"
@@ -51,7 +52,34 @@ Result<std::unique_ptr<bus::Subscriber>> ShadowFeeder::NewDriver() {
   return bus::Subscriber::Create(options, this);
 }
 
+void ShadowFeeder::LoadLeaderTimes() {
+  // Revisions applied as events carry their EVENT body as annotation; those
+  // that came inside a snapshot carry the primary's envelope instead and
+  // are skipped (their time is unknown here).
+  auto store = mirror_->Store();
+  const int64_t current = store->CurrentRevision();
+  const bool all = options_.retention.kind == RetentionPolicy::Kind::kDuration;
+  int64_t from = all ? std::max<int64_t>(store->CompactRevision() - 1, 0) : current - 1;
+  int64_t newest = 0;
+  while (from < current) {
+    Result<std::vector<store::ChangeEvent>> batch = store->Changes(from, current, 1000);
+    if (!batch.ok() || batch->empty()) break;
+    for (const store::ChangeEvent& e : *batch) {
+      Result<bus::ChangeEvent> event = bus::DecodeEvent(e.annotation);
+      if (event.ok()) {
+        leader_times_.Add(e.revision, event->leader_time_ms);
+        newest = event->leader_time_ms;
+      }
+      from = e.revision;
+    }
+  }
+  if (!all) leader_times_.Clear();
+  std::lock_guard lock(mu_);
+  stats_.newest_leader_time_ms = newest;
+}
+
 Status ShadowFeeder::Start() {
+  LoadLeaderTimes();
   SHADEKV_ASSIGN_OR_RETURN(std::unique_ptr<bus::Subscriber> driver, NewDriver());
   {
     std::lock_guard lock(mu_);

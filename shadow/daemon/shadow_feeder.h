@@ -67,6 +67,10 @@ class ShadowFeeder : public bus::SubscriberConsumer {
 
  private:
   Result<std::unique_ptr<bus::Subscriber>> NewDriver();
+  // Before the thread starts: the leader time of the newest revision held
+  // (for lag_ms after a restart) and, for a duration retention, of every
+  // revision held that arrived as an event, so a restart keeps counting.
+  void LoadLeaderTimes();
   void Loop();
   void MaybeCompact();
   void MaybeShowProgress();

@@ -93,8 +93,8 @@ std::string RangeJson(const std::string& key, const std::string& range_end, int6
 TEST_F(ShadowClusterTest, MirrorsWritesWithEqualHashesAndOldRanges) {
   StartPrimary(1);
   StartShadow();
-  int64_t mid = Write(0, 1000, 1);
-  int64_t last = Write(0, 1000, 2);
+  int64_t mid = Write(0, 1500, 1);
+  int64_t last = Write(0, 1500, 2);
   WaitShadowAt(last, kConverge);
   ExpectHashesEqual(0, {2, mid / 2, mid, last - 1, last, 0});
   for (int64_t rev : {int64_t{2}, mid / 3, mid, last - 7, last}) {
@@ -379,6 +379,36 @@ TEST_F(ShadowClusterTest, RetentionCompactsTheMirrorOnItsOwn) {
   ASSERT_TRUE(primary_old.ok());
   EXPECT_EQ(primary_old->status, 200);
   ExpectHashesEqual(0, {last - 49, last});
+}
+
+TEST_F(ShadowClusterTest, DurationRetentionKeepsCountingAcrossARestart) {
+  StartPrimary(1);
+  StartShadow({"--retention", "2s"});
+  // In sync first, so the writes arrive as events (a snapshot's revisions
+  // carry no leader time).
+  WaitShadowAt(1, kConverge);
+  auto wait_compacted_at = [&](int64_t revision) {
+    auto until = std::chrono::steady_clock::now() + milliseconds(15000);
+    Result<ShadowStatusView> s = ShadowStatus();
+    while (std::chrono::steady_clock::now() < until && s.ok() && s->compact_revision != revision) {
+      std::this_thread::sleep_for(milliseconds(100));
+      s = ShadowStatus();
+    }
+    ASSERT_TRUE(s.ok());
+    EXPECT_EQ(s->compact_revision, revision);
+  };
+  int64_t a = Write(0, 100, 14);
+  WaitShadowAt(a, kConverge);
+  // With no newer revision, the state two seconds ago is revision a.
+  wait_compacted_at(a);
+  int64_t b = Write(0, 100, 15);
+  WaitShadowAt(b, kConverge);
+  // Killed before b is two seconds old: the restarted shadow learns the
+  // leader times of a+1..b from its own history.
+  KillShadow();
+  StartShadow();
+  wait_compacted_at(b);
+  ExpectHashesEqual(0, {b});
 }
 
 TEST(ShadowFlags, BadFlagsExitTwoWithAClearMessage) {
