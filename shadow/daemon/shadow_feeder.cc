@@ -26,12 +26,12 @@ constexpr size_t kCompactStepVersions = 2000;
 }  // namespace
 
 std::string FormatSyncProgress(int64_t applied, int64_t latest, uint64_t bytes,
-                               std::chrono::milliseconds elapsed) {
+                               std::chrono::milliseconds elapsed, bool resuming) {
   char line[200];
   int percent = latest > 0 ? static_cast<int>(applied * 100 / latest) : 0;
-  std::snprintf(line, sizeof(line),
-                "initial sync: revision %lld/%lld (%d%%), %.1f MiB received, %.1f s",
-                static_cast<long long>(applied), static_cast<long long>(latest), percent,
+  std::snprintf(line, sizeof(line), "%s: revision %lld/%lld (%d%%), %.1f MiB received, %.1f s",
+                resuming ? "catching up" : "initial sync", static_cast<long long>(applied),
+                static_cast<long long>(latest), percent,
                 static_cast<double>(bytes) / (1024.0 * 1024.0),
                 static_cast<double>(elapsed.count()) / 1000.0);
   return line;
@@ -79,6 +79,7 @@ void ShadowFeeder::LoadLeaderTimes() {
 }
 
 Status ShadowFeeder::Start() {
+  resuming_ = mirror_->AppliedRevision() > 0;
   LoadLeaderTimes();
   SHADEKV_ASSIGN_OR_RETURN(std::unique_ptr<bus::Subscriber> driver, NewDriver());
   {
@@ -185,13 +186,14 @@ void ShadowFeeder::MaybeShowProgress() {
     Log().information("in sync with the primary at revision " +
                       std::to_string(s.subscriber.applied_revision) + " (" +
                       FormatSyncProgress(s.subscriber.applied_revision,
-                                         s.subscriber.latest_revision_seen, bytes, elapsed) +
+                                         s.subscriber.latest_revision_seen, bytes, elapsed,
+                                         resuming_) +
                       ")");
     return;
   }
   if (now < next_progress_) return;
-  std::string line = FormatSyncProgress(s.subscriber.applied_revision,
-                                        s.subscriber.latest_revision_seen, bytes, elapsed);
+  std::string line = FormatSyncProgress(
+      s.subscriber.applied_revision, s.subscriber.latest_revision_seen, bytes, elapsed, resuming_);
   if (options_.progress_on_tty) {
     std::fprintf(stderr, "\r%s\033[K", line.c_str());
     std::fflush(stderr);

@@ -88,6 +88,7 @@ class ShadowFeeder : public bus::SubscriberConsumer {
   std::chrono::steady_clock::time_point started_{};
   bool compaction_pending_ = false;
   bool synced_once_ = false;
+  bool resuming_ = false;  // the mirror held revisions at Start
 
   std::atomic<bool> stop_{false};
   std::thread thread_;
@@ -97,10 +98,11 @@ class ShadowFeeder : public bus::SubscriberConsumer {
   FeederStats stats_;                        // guarded by mu_ (subscriber part filled on read)
 };
 
-// One progress line for the initial sync: applied/latest revisions, percent
-// and bytes so far, e.g. "initial sync: revision 1200/5000 (24%), 3.1 MiB
-// received, 2.0 s". Pure.
+// One progress line until the shadow is first in sync: applied/latest
+// revisions, percent and bytes so far, e.g. "initial sync: revision
+// 1200/5000 (24%), 3.1 MiB received, 2.0 s"; "catching up: ..." when
+// `resuming` (the mirror held revisions at start). Pure.
 std::string FormatSyncProgress(int64_t applied, int64_t latest, uint64_t bytes,
-                               std::chrono::milliseconds elapsed);
+                               std::chrono::milliseconds elapsed, bool resuming = false);
 
 }  // namespace shadekv::shadow

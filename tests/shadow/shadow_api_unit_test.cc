@@ -71,6 +71,8 @@ TEST(SyncProgress, LineShowsRevisionsPercentBytesAndTime) {
             "initial sync: revision 250/1000 (25%), 3.0 MiB received, 2.5 s");
   EXPECT_EQ(FormatSyncProgress(0, 0, 0, std::chrono::milliseconds(0)),
             "initial sync: revision 0/0 (0%), 0.0 MiB received, 0.0 s");
+  EXPECT_EQ(FormatSyncProgress(90, 100, 0, std::chrono::milliseconds(100), true),
+            "catching up: revision 90/100 (90%), 0.0 MiB received, 0.1 s");
 }
 
 }  // namespace
