@@ -1,5 +1,8 @@
-// Builds the gateway's response header from the answering member.
+// Builds the gateway's response header from the answering member, and binds
+// the hub-based watch handler to the member.
 #include "agent/api/member_header.h"
+
+#include "agent/api/watch_handler.h"
 
 namespace shadekv::api {
 
@@ -10,6 +13,18 @@ ResponseHeader HeaderOf(agent::Member& m, int64_t revision) {
   h.revision = revision;
   h.raft_term = m.RaftTerm();
   return h;
+}
+
+void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+                agent::Member& member, size_t max_request_bytes, WatchStreams& streams) {
+  ServeWatch(
+      request, response, member.watch_hub(),
+      [&member](int64_t revision) { return HeaderOf(member, revision); }, max_request_bytes,
+      streams);
+}
+
+void RegisterWatchGauges(metrics::MetricsRegistry& metrics, agent::Member* member) {
+  RegisterWatchGauges(metrics, &member->watch_hub());
 }
 
 }  // namespace shadekv::api

@@ -19,7 +19,6 @@
 #include "agent/api/etcd_json_watch.h"
 #include "agent/api/http_reply.h"
 #include "agent/api/json_stream.h"
-#include "agent/api/member_header.h"
 
 namespace shadekv::api {
 
@@ -121,7 +120,8 @@ bool ClientHungUp(Poco::Net::StreamSocket& socket) {
 }  // namespace
 
 void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-                agent::Member& member, size_t max_request_bytes, WatchStreams& streams) {
+                watch::WatchHub& hub, const WatchHeaderSource& header, size_t max_request_bytes,
+                WatchStreams& streams) {
   Poco::Net::StreamSocket& socket =
       static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket();
   // A watch may stay quiet for hours in both directions; a slow reader may
@@ -136,7 +136,7 @@ void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResp
   const bool has_body = request.hasContentLength() ? request.getContentLength64() > 0
                                                    : request.getChunkedTransferEncoding();
   JsonValueStream values(request.stream(), max_request_bytes * 2 + (64 << 10));
-  std::unique_ptr<watch::WatchStream> stream = member.watch_hub().OpenStream();
+  std::unique_ptr<watch::WatchStream> stream = hub.OpenStream();
   WatchStreamRegistration registration(streams, stream.get(), socket);
 
   // Like etcd's gateway, the first request is read before the response
@@ -180,7 +180,7 @@ void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResp
     if (stream->closed()) break;
     for (const watch::WatchResponse& r : batch) {
       for (const std::string& line :
-           EncodeWatchResponseLines(HeaderOf(member, r.revision), r, max_request_bytes)) {
+           EncodeWatchResponseLines(header(r.revision), r, max_request_bytes)) {
         out << line << '\n';
       }
     }
@@ -197,7 +197,7 @@ void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResp
   if (reader.joinable()) reader.join();
 }
 
-void RegisterWatchGauges(metrics::MetricsRegistry& metrics, agent::Member* member) {
+void RegisterWatchGauges(metrics::MetricsRegistry& metrics, const watch::WatchHub* hub) {
   struct Gauge {
     const char* name;
     const char* help;
@@ -212,9 +212,8 @@ void RegisterWatchGauges(metrics::MetricsRegistry& metrics, agent::Member* membe
        &watch::WatchHubStats::events_sent},
   };
   for (const Gauge& g : kGauges) {
-    metrics.Gauge(g.name, g.help, [member, field = g.field] {
-      return static_cast<double>(member->watch_hub().Stats().*field);
-    });
+    metrics.Gauge(g.name, g.help,
+                  [hub, field = g.field] { return static_cast<double>(hub->Stats().*field); });
   }
 }
 

@@ -15,11 +15,18 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 
+#include "agent/api/etcd_json.h"
 #include "agent/metrics/metrics.h"
-#include "agent/server/member.h"
+#include "agent/watch/watch_hub.h"
+
+namespace shadekv::agent {
+class Member;
+}  // namespace shadekv::agent
 
 namespace shadekv::api {
 
@@ -40,12 +47,26 @@ class WatchStreams {
   bool stopping_ = false;                                        // guarded by mu_
 };
 
-// Handles the request to the end of the stream. `max_request_bytes` bounds
-// one request value and sets the fragment size.
+// The response header of a watch message speaking of `revision`. Called
+// from the stream's writer thread, so it must be safe there.
+using WatchHeaderSource = std::function<ResponseHeader(int64_t revision)>;
+
+// Handles the request to the end of the stream, watching `hub` (which must
+// outlive the call). `max_request_bytes` bounds one request value and sets
+// the fragment size. Serves any hub: the agent's member and the shadow's
+// mirror both feed one.
+void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+                watch::WatchHub& hub, const WatchHeaderSource& header, size_t max_request_bytes,
+                WatchStreams& streams);
+
+// /metrics gauges: open streams, watchers, slow (unsynced) watchers, events
+// sent, read from `hub` (which must outlive `metrics`).
+void RegisterWatchGauges(metrics::MetricsRegistry& metrics, const watch::WatchHub* hub);
+
+// The agent's forms: the member's hub and header (HeaderOf). Defined in
+// member_header.cc, so that this file needs nothing from agent/server.
 void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
                 agent::Member& member, size_t max_request_bytes, WatchStreams& streams);
-
-// /metrics gauges: open streams, watchers, slow (unsynced) watchers, events sent.
 void RegisterWatchGauges(metrics::MetricsRegistry& metrics, agent::Member* member);
 
 }  // namespace shadekv::api
