@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "shadekv/store/kv_types.h"
+#include "shadekv/store/mvcc_store.h"
 #include "tests/agent/cluster/cluster_fixture.h"
 
 namespace shadekv::restore_testing {

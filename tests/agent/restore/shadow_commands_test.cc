@@ -36,7 +36,9 @@ class ShadowCommands : public RestoreFixture {
     EXPECT_TRUE(opened.ok()) << opened.status().ToString();
     for (int i = 0; i < steps; ++i) {
       std::optional<std::string> body = workload.Step();
-      if (body) EXPECT_TRUE((*opened)->ApplyEvent(*body).ok());
+      if (body) {
+        EXPECT_TRUE((*opened)->ApplyEvent(*body).ok());
+      }
     }
     *revision = (*opened)->AppliedRevision();
     return shadow;
