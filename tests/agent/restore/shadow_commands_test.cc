@@ -178,6 +178,16 @@ TEST_F(ShadowCommands, BuildCommandsRefuseBadInputAndLeaveNothing) {
   EXPECT_NE(r.err.find("is not a shadow's data dir"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(out));
   EXPECT_FALSE(fs::exists(out + ".shadow-export.tmp"));
+  {
+    // A shadow still running (its store open in another process) is refused.
+    auto running = mirror::MirrorStore::Open(shadow + "/mirror");
+    ASSERT_TRUE(running.ok());
+    r = Shadectl({"shadow", "promote", "--data-dir", shadow, "--out", out, "--name", "a",
+                  "--initial-cluster", "a=tcp://127.0.0.1:27520", "--initial-cluster-token", "t"});
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.err.find("stop the shadow first"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(out));
+  }
   // A non-empty target is refused and kept.
   fs::create_directories(out);
   std::ofstream(out + "/precious") << "keep";
