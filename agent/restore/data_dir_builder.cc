@@ -184,6 +184,8 @@ Result<BuiltDataDir> Build(const std::string& snapshot_path, const std::string& 
                        data_dir,
                        "--name",
                        flags.name,
+                       "--listen-peer-urls",
+                       spec.self_urls.front(),
                        "--initial-advertise-peer-urls",
                        Join(spec.self_urls),
                        "--initial-cluster",
