@@ -147,8 +147,9 @@ int RunBuild(const ParsedFlags& flags, CommandEnv& env, bool fork) {
   }
   // Beside --out (same file system), never inside it: --out must stay empty
   // until the build starts.
-  const std::string temp =
-      std::filesystem::path(args->out).lexically_normal().string() + ".shadow-export.tmp";
+  std::filesystem::path target = std::filesystem::path(args->out).lexically_normal();
+  if (!target.has_filename()) target = target.parent_path();  // "--out dir/"
+  const std::string temp = target.string() + ".shadow-export.tmp";
   Result<restore::ShadowExport> exported = restore::ExportShadowSnapshot(
       args->shadow_dir, temp, args->rev, TerminalProgress(env, "exporting the shadow's store"));
   if (!exported.ok()) return Fail(env, kExitError, exported.status());

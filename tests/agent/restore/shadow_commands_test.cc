@@ -66,9 +66,9 @@ TEST_F(ShadowCommands, ForkHoldsExactlyTheStateAtRevAndAcceptsWritesAlone) {
   const int64_t rev = revision / 2;
   const int fork = PrepareMembers({"default"})[0];
   const std::string out = agents_[fork].data_dir;
-  ToolResult r =
-      Shadectl({"shadow", "fork", "--data-dir", shadow, "--rev", std::to_string(rev), "--out", out,
-                "--initial-advertise-peer-urls", agents_[fork].peer_url(), "-w", "json"});
+  ToolResult r = Shadectl({"shadow", "fork", "--data-dir", shadow, "--rev", std::to_string(rev),
+                           "--out", out + "/", "--initial-advertise-peer-urls",
+                           agents_[fork].peer_url(), "-w", "json"});
   ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
   Poco::JSON::Object::Ptr summary = Json(r.out);
   EXPECT_EQ(summary->getValue<int64_t>("revision"), rev);
