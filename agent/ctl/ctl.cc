@@ -8,6 +8,7 @@
 #include "agent/ctl/audit_commands.h"
 #include "agent/ctl/commands.h"
 #include "agent/ctl/kv_requests.h"
+#include "agent/ctl/shadow_commands.h"
 #include "agent/ctl/watch_request.h"
 
 namespace shadekv::ctl {
@@ -94,6 +95,19 @@ const std::vector<Command>& Commands() {
        "Prints the audit records that match the filters",
        AuditQueryFlagSpecs(),
        RunAuditQuery},
+      {{"shadow", "status"}, "Prints a shadow's applied revision and lag", {}, RunShadowStatus},
+      {{"shadow", "replay"},
+       "Prints a shadow's historical events from --from to --to",
+       ShadowReplayFlagSpecs(),
+       RunShadowReplay},
+      {{"shadow", "fork"},
+       "Writes a standalone data dir of a stopped shadow's state at --rev",
+       ShadowBuildFlagSpecs(),
+       RunShadowFork},
+      {{"shadow", "promote"},
+       "Writes a new primary cluster member's data dir from a stopped shadow",
+       ShadowBuildFlagSpecs(),
+       RunShadowPromote},
   };
   return kCommands;
 }
