@@ -70,13 +70,6 @@ Result<std::unique_ptr<Publisher>> Publisher::Start(const PublisherConfig& confi
                                  " (check the address, or whether another process uses the port)"
                            : std::string("publisher: socket setup failed: ") + e.what());
   }
-  if (SHADEKV_HOST_HAS(host, identity) && host->identity != nullptr) {
-    uint64_t member = 0, cluster = 0;
-    if (host->identity(host->context, &member, &cluster) == SHADEKV_PLUGIN_OK) {
-      p->member_id_ = member;
-      p->cluster_id_ = cluster;
-    }
-  }
   p->thread_ = std::thread([raw = p.get()] { raw->Run(); });
   p->catchup_thread_ = std::thread([raw = p.get()] { raw->RunCatchup(); });
   return p;
@@ -118,8 +111,15 @@ Status Publisher::Publish(std::string_view body) {
 
 void Publisher::SendHeartbeat() {
   bus::Heartbeat hb;
-  hb.member_id = member_id_;
-  hb.cluster_id = cluster_id_;
+  // Asked at every heartbeat, not once at init: the agent loads plugins
+  // before its member exists, so the identity arrives after init.
+  if (SHADEKV_HOST_HAS(host_, identity) && host_->identity != nullptr) {
+    uint64_t member = 0, cluster = 0;
+    if (host_->identity(host_->context, &member, &cluster) == SHADEKV_PLUGIN_OK) {
+      hb.member_id = member;
+      hb.cluster_id = cluster;
+    }
+  }
   hb.latest_revision = last_published_;
   hb.catchup_endpoint = catchup_endpoint_;
   hb.interval_ms = config_.heartbeat_ms;

@@ -63,8 +63,6 @@ class Publisher {
 
   const PublisherConfig config_;
   const shadekv_plugin_host* host_;
-  uint64_t member_id_ = 0;
-  uint64_t cluster_id_ = 0;
   zmq::context_t context_;
   zmq::socket_t pub_;
   zmq::socket_t router_;    // the catch-up thread only, once started
