@@ -366,7 +366,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     }
     if (method != "POST") return MethodNotAllowed();
     std::string body;
-    Status read = ReadBody(request, &body);
+    Status read = ReadRequestBody(request, max_body_, &body);
     if (!read.ok()) return KvErrorReply(read);
     agent::RequestOrigin origin;
     origin.client_address = request.clientAddress().toString();
@@ -379,26 +379,6 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
 
   static HttpReply MethodNotAllowed() {
     return {405, "Method Not Allowed\n", "text/plain; charset=utf-8"};
-  }
-
-  Status ReadBody(Poco::Net::HTTPServerRequest& request, std::string* body) {
-    // Base64 makes a body up to 4/3 of the request; anything far beyond is
-    // refused before it is read into memory.
-    const size_t limit = max_body_ * 2 + (64 << 10);
-    if (request.hasContentLength() && request.getContentLength64() > 0 &&
-        static_cast<uint64_t>(request.getContentLength64()) > limit) {
-      return Status::InvalidArgument("etcdserver: request is too large");
-    }
-    // HTTP/1.1: a request with neither a length nor chunked encoding has no
-    // body (Poco would otherwise read until the client closes).
-    if (!request.hasContentLength() && !request.getChunkedTransferEncoding()) return Status::Ok();
-    std::istream& in = request.stream();
-    char buffer[16384];
-    while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
-      body->append(buffer, static_cast<size_t>(in.gcount()));
-      if (body->size() > limit) return Status::InvalidArgument("etcdserver: request is too large");
-    }
-    return Status::Ok();
   }
 
   HttpReply Health() {

@@ -1,6 +1,7 @@
 // Whole HTTP replies and error replies of the etcd gateway.
 #include "agent/api/http_reply.h"
 
+#include <istream>
 #include <ostream>
 
 #include "agent/api/etcd_errors.h"
@@ -16,6 +17,23 @@ HttpReply ErrorReply(const Status& status) {
 
 HttpReply BadStreamRequestReply(const Status& parse_error) {
   return ErrorReply(Status(StatusCode::kUnknown, parse_error.message()));
+}
+
+Status ReadRequestBody(Poco::Net::HTTPServerRequest& request, size_t max_request_bytes,
+                       std::string* body) {
+  const size_t limit = max_request_bytes * 2 + (64 << 10);
+  if (request.hasContentLength() && request.getContentLength64() > 0 &&
+      static_cast<uint64_t>(request.getContentLength64()) > limit) {
+    return Status::InvalidArgument("etcdserver: request is too large");
+  }
+  if (!request.hasContentLength() && !request.getChunkedTransferEncoding()) return Status::Ok();
+  std::istream& in = request.stream();
+  char buffer[16384];
+  while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
+    body->append(buffer, static_cast<size_t>(in.gcount()));
+    if (body->size() > limit) return Status::InvalidArgument("etcdserver: request is too large");
+  }
+  return Status::Ok();
 }
 
 void SendWhole(Poco::Net::HTTPServerResponse& response, const HttpReply& reply) {

@@ -3,6 +3,7 @@
 // error body, status line and headers are written one way.
 #pragma once
 
+#include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
 #include <string>
@@ -29,6 +30,15 @@ HttpReply ErrorReply(const Status& status);
 // keepalive): etcd's gateway answers those with code 2 (Unknown), HTTP 500,
 // whatever the parser's own code.
 HttpReply BadStreamRequestReply(const Status& parse_error);
+
+// Reads a unary request's whole body into `body`. Base64 makes a body up to
+// 4/3 of the request, so anything beyond twice `max_request_bytes` (plus
+// slack) is refused before it is read into memory, with etcd's "request is
+// too large". A request with neither a length nor chunked encoding has no
+// body (HTTP/1.1; Poco would otherwise read until the client closes).
+// Throws what Poco throws when the client is gone.
+Status ReadRequestBody(Poco::Net::HTTPServerRequest& request, size_t max_request_bytes,
+                       std::string* body);
 
 // Sends `reply` with a Content-Length and the standard reason phrase. Throws
 // what Poco throws when the client is gone (callers sit at the HTTP edge).

@@ -11,29 +11,19 @@
 #include "plugins/publisher/publisher.h"
 #include "plugins/publisher/publisher_config.h"
 #include "shadekv/plugin.h"
+#include "shadekv/plugin_support/entry_helpers.h"
 
 namespace shadekv::publisher {
 namespace {
 
-void WriteError(const std::string& message, char* error, size_t capacity) {
-  if (error == nullptr || capacity == 0) return;
-  size_t n = std::min(message.size(), capacity - 1);
-  std::memcpy(error, message.data(), n);
-  error[n] = '\0';
-}
-
-void Log(const shadekv_plugin_host* host, int32_t level, const std::string& message) {
-  if (host != nullptr && host->log != nullptr) host->log(host->context, level, message.c_str());
-}
+using plugin_support::Log;
+using plugin_support::WriteError;
 
 int32_t Init(const shadekv_plugin_kv* config, size_t config_count, const shadekv_plugin_host* host,
              void** state, char* error, size_t error_capacity) {
   try {
-    std::vector<std::pair<std::string, std::string>> entries;
-    for (size_t i = 0; i < config_count; ++i) {
-      if (config[i].key == nullptr || config[i].value == nullptr) continue;
-      entries.emplace_back(config[i].key, config[i].value);
-    }
+    std::vector<std::pair<std::string, std::string>> entries =
+        plugin_support::ConfigEntries(config, config_count);
     Result<PublisherConfig> parsed = ParsePublisherConfig(entries);
     if (!parsed.ok()) {
       WriteError(parsed.status().message(), error, error_capacity);

@@ -198,7 +198,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
       return MethodNotAllowed();
     }
     std::string body;
-    Status read = ReadBody(request, &body);
+    Status read = api::ReadRequestBody(request, max_body_, &body);
     if (!read.ok()) return KvErrorReply(read);
     // Refused before any parsing: a write never reaches the store, whatever
     // its body holds.
@@ -208,22 +208,6 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
 
   static HttpReply MethodNotAllowed() {
     return {405, "Method Not Allowed\n", "text/plain; charset=utf-8"};
-  }
-
-  Status ReadBody(Poco::Net::HTTPServerRequest& request, std::string* body) {
-    const size_t limit = max_body_ * 2 + (64 << 10);
-    if (request.hasContentLength() && request.getContentLength64() > 0 &&
-        static_cast<uint64_t>(request.getContentLength64()) > limit) {
-      return Status::InvalidArgument("etcdserver: request is too large");
-    }
-    if (!request.hasContentLength() && !request.getChunkedTransferEncoding()) return Status::Ok();
-    std::istream& in = request.stream();
-    char buffer[16384];
-    while (in.read(buffer, sizeof(buffer)) || in.gcount() > 0) {
-      body->append(buffer, static_cast<size_t>(in.gcount()));
-      if (body->size() > limit) return Status::InvalidArgument("etcdserver: request is too large");
-    }
-    return Status::Ok();
   }
 
   // Healthy while the bus driver runs: reads are then served from a mirror

@@ -1,0 +1,44 @@
+// Helpers for the C entry points of the plugins written in C++ here
+// (publisher, audit, hunt): the chores every plugin.h callback repeats.
+// Header-only, no dependencies beyond plugin.h, so a plugin links nothing
+// more for it.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "shadekv/plugin.h"
+
+namespace shadekv::plugin_support {
+
+// Copies `message` into the host's error buffer, cut to fit, NUL-terminated.
+inline void WriteError(const std::string& message, char* error, size_t capacity) {
+  if (error == nullptr || capacity == 0) return;
+  const size_t n = std::min(message.size(), capacity - 1);
+  std::memcpy(error, message.data(), n);
+  error[n] = '\0';
+}
+
+// One line in the host's log, attributed to the plugin; nothing when the
+// host offers no log.
+inline void Log(const shadekv_plugin_host* host, int32_t level, const std::string& message) {
+  if (host != nullptr && host->log != nullptr) host->log(host->context, level, message.c_str());
+}
+
+// The plugin's config entries as (key, value) pairs, in order; entries with
+// a NULL key or value are skipped.
+inline std::vector<std::pair<std::string, std::string>> ConfigEntries(
+    const shadekv_plugin_kv* config, size_t count) {
+  std::vector<std::pair<std::string, std::string>> entries;
+  for (size_t i = 0; i < count; ++i) {
+    if (config[i].key == nullptr || config[i].value == nullptr) continue;
+    entries.emplace_back(config[i].key, config[i].value);
+  }
+  return entries;
+}
+
+}  // namespace shadekv::plugin_support
