@@ -62,6 +62,15 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 export WITH_PUBLISHER=0
 
+# plugin_metric NAME: shadekv_plugin_NAME{plugin="audit"} from the agent's
+# /metrics, 0 when absent (no plugin loaded).
+plugin_metric() {
+  local v
+  v=$(curl -s -m 2 "http://127.0.0.1:$CLIENT_PORT/metrics" 2>/dev/null |
+    awk -v n="shadekv_plugin_$1{plugin=\"audit\"}" '$1 == n {print $2}' || true)
+  echo "${v:-0}"
+}
+
 RESULTS="$WORK/results"
 FAILURES="$WORK/failures"
 : >"$RESULTS"
@@ -86,12 +95,27 @@ for round in $(seq "$ROUNDS"); do
       --timeout-s "$TIMEOUT_S" --label "$variant" >"$out" 2>&1
     rc=$?
     set -e
+    # The plugin runs on its own thread behind a bounded queue (the agent
+    # never waits for it, plugins/README.md): what it kept up with is only
+    # visible in its counters. At the end of the load, then after its queue
+    # drained (bounded: 600 polls, 60 s).
+    depth_end=$(plugin_metric queue_depth)
+    drain_start=$(date +%s%N)
+    for _ in $(seq 600); do
+      [[ $variant == none || $(plugin_metric queue_depth) == 0 ]] && break
+      sleep 0.1
+    done
+    drain_s=$(awk -v a="$drain_start" -v b="$(date +%s%N)" 'BEGIN {printf "%.1f", (b - a) / 1e9}')
+    [[ $variant == none ]] && drain_s=0
     cpu=$(awk '{printf "%.1f", ($14+$15)/100}' "/proc/$AGENT_PID/stat" 2>/dev/null || echo 0)
+    logged=$(plugin_metric events_delivered_total)
+    dropped=$(plugin_metric dropped_total)
     audit_kb=0
     [[ -f $dir/audit.log ]] && audit_kb=$(du -sk "$dir/audit.log" | cut -f1)
-    echo "   round $round $(grep -v '^RESULT ' "$out" | head -3) (agent CPU ${cpu} s, audit log ${audit_kb} KiB)"
+    echo "   round $round $(grep -v '^RESULT ' "$out" | head -3)"
+    echo "     agent CPU ${cpu} s; audit: queue ${depth_end} at the end of the load, drained in ${drain_s} s, events logged ${logged}, messages dropped ${dropped}, log ${audit_kb} KiB"
     line=$(grep '^RESULT ' "$out" || true)
-    [[ -n $line ]] && echo "$line round=$round agent_cpu_s=$cpu audit_kib=$audit_kb" >>"$RESULTS"
+    [[ -n $line ]] && echo "$line round=$round agent_cpu_s=$cpu audit_kib=$audit_kb queue_at_end=$depth_end drain_s=$drain_s events_logged=$logged dropped=$dropped" >>"$RESULTS"
     ((rc == 0)) || echo "$cell: $(grep -m1 'error:' "$out" || echo "exit status $rc")" >>"$FAILURES"
     stop_pid "$AGENT_PID"
     AGENT_PID=""
@@ -101,8 +125,8 @@ done
 
 echo
 echo "== audit overhead (median over $ROUNDS rounds; ratio = variant / none)"
-echo "| audit plugin | puts/s (median) | puts/s per round | put p50 ms (median) | put p99 ms (median) | throughput ratio | p99 ratio | agent CPU s per run (median) |"
-echo "|---|---:|---|---:|---:|---:|---:|---:|"
+echo "| audit plugin | puts/s (median) | puts/s per round | put p50 ms (median) | put p99 ms (median) | throughput ratio | p99 ratio | agent CPU s per run (median) | audit queue at end of load (median) | queue drained after s (max) | events logged / puts (min) | messages dropped (max) |"
+echo "|---|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 awk '
   function median(list,   n, a, i, j, t) {
     n = split(list, a, " ")
@@ -116,6 +140,11 @@ awk '
     if (!(v in seen)) { seen[v] = 1; order[++n] = v }
     rate[v] = rate[v] " " kv["achieved_rate"]; p50[v] = p50[v] " " kv["put_p50_ms"]
     p99[v] = p99[v] " " kv["put_p99_ms"]; cpu[v] = cpu[v] " " kv["agent_cpu_s"]
+    qend[v] = qend[v] " " kv["queue_at_end"]
+    if (kv["drain_s"] + 0 > drain[v] + 0) drain[v] = kv["drain_s"]
+    if (kv["dropped"] + 0 > dropped[v] + 0) dropped[v] = kv["dropped"]
+    frac = kv["sent"] > 0 ? kv["events_logged"] / kv["sent"] : 0
+    if (!(v in logged) || frac < logged[v]) logged[v] = frac
   }
   END {
     if ("none" in seen) { base_rate = median(rate["none"]); base_p99 = median(p99["none"]) }
@@ -125,7 +154,8 @@ awk '
       rr = base_rate > 0 ? sprintf("%.2f", median(rate[v]) / base_rate) : "n/a"
       pr = base_p99 > 0 ? sprintf("%.2f", median(p99[v]) / base_p99) : "n/a"
       per = rate[v]; gsub(/^ /, "", per); gsub(/\.[0-9]+/, "", per); gsub(/ /, ", ", per)
-      printf "| %s | %.0f | %s | %.2f | %.2f | %s | %s | %.1f |\n", name, median(rate[v]), per, median(p50[v]), median(p99[v]), rr, pr, median(cpu[v])
+      lg = v == "none" ? "-" : sprintf("%.3f", logged[v])
+      printf "| %s | %.0f | %s | %.2f | %.2f | %s | %s | %.1f | %s | %s | %s | %s |\n", name, median(rate[v]), per, median(p50[v]), median(p99[v]), rr, pr, median(cpu[v]), v == "none" ? "-" : median(qend[v]), v == "none" ? "-" : drain[v] + 0, lg, v == "none" ? "-" : dropped[v] + 0
     }
   }' "$RESULTS"
 echo "== per run"

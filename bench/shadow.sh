@@ -165,27 +165,36 @@ if [[ " $PARTS " == *" sync "* ]]; then
     done
     end_ns=$(date +%s%N)
     rss_kb=$(peak_rss_kb "$SHADOW_PID")
+    # The copy is the same data: hashkv at the primary's revision on both
+    # (outside the timed span).
+    hash_body="{\"revision\":\"$last_rev\"}"
+    primary_hash=$(json_field "$(curl -s -m 30 -X POST -d "$hash_body" "http://127.0.0.1:$CLIENT_PORT/v3/maintenance/hashkv" || true)" hash)
+    shadow_hash=$(json_field "$(curl -s -m 30 -X POST -d "$hash_body" "http://127.0.0.1:$SHADOW_PORT/v3/maintenance/hashkv" || true)" hash)
+    hash_equal=0
+    [[ -n $primary_hash && $primary_hash == "$shadow_hash" ]] && hash_equal=1
     sync_s=$(awk -v a="$SHADOW_START_NS" -v b="$end_ns" 'BEGIN {printf "%.2f", (b - a) / 1e9}')
     shadow_kb=$(du -sk "$WORK/$cell/shadow" | cut -f1)
     snapshots=$(json_field "$status" snapshots_installed)
     received=$(grep -o '[0-9.]* MiB received' "$WORK/$cell/shadow.log" | tail -1 | cut -d' ' -f1 || true)
     [[ -n $received ]] || received="?"
+    echo "   hashkv at revision $last_rev: primary $primary_hash, shadow $shadow_hash (equal: $hash_equal)"
     echo "   shadow: synced=$synced in $sync_s s, peak RSS $((rss_kb / 1024)) MiB, data $((shadow_kb / 1024)) MiB, snapshots $snapshots, $received MiB received (last progress line)"
     grep -E 'in sync|initial sync' "$WORK/$cell/shadow.log" | tail -2 | sed 's/^/   shadow log: /'
-    echo "RESULT keys=$keys load_s=$load_s last_revision=$last_rev agent_data_mib=$((agent_kb / 1024)) sync_s=$sync_s shadow_peak_rss_mib=$((rss_kb / 1024)) shadow_data_mib=$((shadow_kb / 1024)) snapshots=${snapshots:-?} received_mib=${received:-?} synced=$synced load1=$(cut -d' ' -f1 /proc/loadavg)" >>"$SYNC_RESULTS"
+    echo "RESULT keys=$keys load_s=$load_s last_revision=$last_rev agent_data_mib=$((agent_kb / 1024)) sync_s=$sync_s shadow_peak_rss_mib=$((rss_kb / 1024)) shadow_data_mib=$((shadow_kb / 1024)) snapshots=${snapshots:-?} received_mib=${received:-?} synced=$synced hash_equal=$hash_equal load1=$(cut -d' ' -f1 /proc/loadavg)" >>"$SYNC_RESULTS"
     ((synced == 1)) || echo "$cell: shadow not in sync after $sync_s s: $status" >>"$FAILURES"
+    ((hash_equal == 1)) || echo "$cell: hashkv differs at revision $last_rev: primary '$primary_hash', shadow '$shadow_hash'" >>"$FAILURES"
     stop_all
   done
   echo
   echo "== initial sync (a fresh shadow, timed from its exec to up_to_date with lag 0 at the primary's revision)"
-  echo "| keys | load time s (txns of 128) | primary revision | primary data MiB | sync time s | shadow peak RSS MiB | shadow data MiB | snapshots | MiB received (progress) | ok |"
-  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
+  echo "| keys | load time s (txns of 128) | primary revision | primary data MiB | sync time s | shadow peak RSS MiB | shadow data MiB | snapshots | MiB received (progress) | hashkv equal | ok |"
+  echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"
   awk '/^RESULT / {
     delete kv
     for (i = 2; i <= NF; i++) { split($i, p, "="); kv[p[1]] = p[2] }
-    printf "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", kv["keys"], kv["load_s"], kv["last_revision"],
+    printf "| %d | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", kv["keys"], kv["load_s"], kv["last_revision"],
       kv["agent_data_mib"], kv["sync_s"], kv["shadow_peak_rss_mib"], kv["shadow_data_mib"], kv["snapshots"],
-      kv["received_mib"], kv["synced"] == 1 ? "yes" : "NO"
+      kv["received_mib"], kv["hash_equal"] == 1 ? "yes" : "NO", kv["synced"] == 1 ? "yes" : "NO"
   }' "$SYNC_RESULTS"
   echo "== per run"
   sed 's/^/   /' "$SYNC_RESULTS"

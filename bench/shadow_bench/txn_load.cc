@@ -114,14 +114,30 @@ void ClientLoop(Shared& shared) {
 
 }  // namespace
 
+std::string LoadValue(int i, int value_bytes) {
+  // Pseudo-random printable bytes seeded by the key index (splitmix64): a
+  // constant filler would compress to nothing in LevelDB and the snapshot
+  // stream and understate the sizes and times being measured.
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  uint64_t state = 0x9e3779b97f4a7c15ull * static_cast<uint64_t>(i + 1);
+  std::string value(static_cast<size_t>(value_bytes), ' ');
+  for (char& c : value) {
+    state += 0x9e3779b97f4a7c15ull;
+    uint64_t z = state;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    c = kAlphabet[(z ^ (z >> 31)) & 63];
+  }
+  return value;
+}
+
 std::string TxnBody(const std::string& key_prefix, int first, int count, int value_bytes) {
-  // Values are filler of the asked size; what differs between keys is the key.
-  const std::string value = api::EncodeBase64(std::string(static_cast<size_t>(value_bytes), 'v'));
   std::string body = "{\"success\":[";
   for (int i = first; i < first + count; ++i) {
     if (i != first) body += ',';
     body += "{\"request_put\":{\"key\":\"" + api::EncodeBase64(PutKey(key_prefix, i)) +
-            "\",\"value\":\"" + value + "\"}}";
+            "\",\"value\":\"" + api::EncodeBase64(LoadValue(i, value_bytes)) + "\"}}";
   }
   body += "]}";
   return body;

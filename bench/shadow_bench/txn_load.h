@@ -28,6 +28,10 @@ struct TxnLoadOutcome {
   int64_t request_bytes = 0;  // JSON bodies sent
 };
 
+// The value of key i: value_bytes pseudo-random printable bytes, the same
+// for the same i (incompressible, like real configuration data).
+std::string LoadValue(int i, int value_bytes);
+
 // The JSON body of one txn putting keys [first, first + count).
 std::string TxnBody(const std::string& key_prefix, int first, int count, int value_bytes);
 

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <stdlib.h>
 
+#include <cctype>
 #include <cstdlib>
 #include <filesystem>
 #include <map>
@@ -84,6 +85,15 @@ TEST(TxnBodyTest, IsOneTxnOfTheAskedPuts) {
   ASSERT_NE(put, nullptr);
   EXPECT_EQ(put->Find("key")->text, "L2svMDAwMDAwMDU=");  // base64("/k/00000005")
   EXPECT_EQ(put->Find("value")->text.size(), 40u);        // base64 of 30 bytes
+}
+
+TEST(TxnBodyTest, ValuesAreDeterministicPrintableAndDiffer) {
+  EXPECT_EQ(LoadValue(7, 64), LoadValue(7, 64));
+  EXPECT_NE(LoadValue(7, 64), LoadValue(8, 64));
+  EXPECT_EQ(LoadValue(0, 100).size(), 100u);
+  for (char c : LoadValue(3, 200)) {
+    EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/') << c;
+  }
 }
 
 std::map<std::string, std::string> ResultFields(const std::string& out) {
