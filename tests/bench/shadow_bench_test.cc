@@ -90,6 +90,8 @@ TEST(TxnBodyTest, IsOneTxnOfTheAskedPuts) {
 TEST(TxnBodyTest, ValuesAreDeterministicPrintableAndDiffer) {
   EXPECT_EQ(LoadValue(7, 64), LoadValue(7, 64));
   EXPECT_NE(LoadValue(7, 64), LoadValue(8, 64));
+  // Not a shifted copy of its neighbour (that would compress like filler).
+  EXPECT_EQ(LoadValue(7, 64).substr(1).find(LoadValue(8, 64).substr(0, 8)), std::string::npos);
   EXPECT_EQ(LoadValue(0, 100).size(), 100u);
   for (char c : LoadValue(3, 200)) {
     EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/') << c;
