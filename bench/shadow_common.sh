@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034  # sourced; the variables it sets are read by the caller
 # Shared helpers of bench/shadow.sh and bench/audit_overhead.sh (sourced, not
 # run): free ports on 127.0.0.1, a fresh single-member agent, a shadow, and
 # stopping exactly the processes started here, by PID.
