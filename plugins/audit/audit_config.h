@@ -1,8 +1,8 @@
 // The audit plugin's settings (`--plugin-config audit.KEY=VALUE`). Pure.
 //
 //   path               required; the active log file
-//   fsync              always (default) | interval | never
-//   fsync_interval_ms  1000; for fsync=interval, >= 1
+//   fsync              always | interval (default) | never
+//   fsync_interval_ms  100; for fsync=interval, >= 1
 //   max_bytes          67108864 (64 MiB); rotate before a file would exceed
 //                      it; 0 = never rotate; otherwise >= 4096
 //   values             hash (default) | full | none

@@ -621,7 +621,8 @@ TEST(AuditConfigTest, ParsesEveryKeyAndRefusesBadValues) {
 
   Result<AuditConfig> defaults = ParseAuditConfig({{"path", "/tmp/a.log"}});
   ASSERT_TRUE(defaults.ok());
-  EXPECT_EQ(defaults->writer.fsync, FsyncPolicy::kAlways);
+  EXPECT_EQ(defaults->writer.fsync, FsyncPolicy::kInterval);
+  EXPECT_EQ(defaults->writer.fsync_interval, std::chrono::milliseconds(100));
   EXPECT_EQ(defaults->values, ValuesPolicy::kHash);
 
   const std::vector<std::pair<std::vector<std::pair<std::string, std::string>>, std::string>> bad =
