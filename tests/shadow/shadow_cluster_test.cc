@@ -3,7 +3,9 @@
 // SIGKILL. The shadow must answer what the primary answered at every
 // revision, refuse every write, and never send the primary a request.
 #include <gtest/gtest.h>
+
 #include <signal.h>
+#include <cstdio>
 
 #include <map>
 #include <random>
@@ -429,6 +431,38 @@ TEST(ShadowFlags, BadFlagsExitTwoWithAClearMessage) {
   cluster_testing::CommandResult help =
       cluster_testing::RunCommand({ShadowBinary(), "--help"}, "/tmp", milliseconds(10000));
   EXPECT_EQ(help.exit_code, 0);
+}
+
+// shadectl shadow status against a real shadow: the table and JSON forms
+// carry the shadow's own numbers (applied revision, lag, publisher).
+TEST_F(ShadowClusterTest, ShadectlShadowStatusReportsTheShadow) {
+  StartPrimary(1);
+  StartShadow();
+  const int64_t last = Write(0, 50, 1);
+  WaitShadowAt(last, kConverge);
+  auto run = [&](const std::string& format) {
+    const std::string command =
+        std::string(SHADECTL_BIN) + " -w " + format +
+        " shadow status --endpoints http://127.0.0.1:" + std::to_string(shadow_port_) + " 2>&1";
+    std::string out;
+    FILE* pipe = ::popen(command.c_str(), "r");
+    if (pipe == nullptr) return out;
+    char buffer[4096];
+    size_t n = 0;
+    while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
+    EXPECT_EQ(::pclose(pipe), 0) << command << "\n" << out;
+    return out;
+  };
+  const std::string simple = run("simple");
+  EXPECT_NE(simple.find("applied_revision: " + std::to_string(last)), std::string::npos) << simple;
+  EXPECT_NE(simple.find("lag_revisions: 0"), std::string::npos) << simple;
+  EXPECT_NE(simple.find("up_to_date: true"), std::string::npos) << simple;
+  EXPECT_NE(simple.find("publisher: tcp://127.0.0.1:" + std::to_string(pub_ports_[0])),
+            std::string::npos)
+      << simple;
+  const std::string json = run("json");
+  EXPECT_NE(json.find("\"applied_revision\":\"" + std::to_string(last) + "\""), std::string::npos)
+      << json;
 }
 
 }  // namespace
