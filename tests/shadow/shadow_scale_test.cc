@@ -119,6 +119,19 @@ TEST_F(ShadowScaleTest, ShadowEqualsPrimaryAfterManyWritesWithShadowAndMemberKil
   ASSERT_NO_FATAL_FAILURE(at(0.45));
   // Restarted while a is still down: it must start on b's or c's publisher.
   ASSERT_NO_FATAL_FAILURE(StartShadow());
+  const std::string first_publisher = "tcp://127.0.0.1:" + std::to_string(pub_ports_[0]);
+  Result<ShadowStatusView> moved = Status::Unavailable("never asked");
+  const bool on_another_publisher = WaitUntil(
+      [&] {
+        moved = ShadowStatus();
+        return moved.ok() && !moved->publisher.empty() && moved->publisher != first_publisher &&
+               moved->applied > 0;
+      },
+      milliseconds(30000));
+  ASSERT_TRUE(on_another_publisher)
+      << "the restarted shadow never left the dead first publisher: "
+      << (moved.ok() ? moved->publisher + " applied " + std::to_string(moved->applied)
+                     : moved.status().message());
   ASSERT_NO_FATAL_FAILURE(at(0.60));
   RestartMember(0);
   ASSERT_TRUE(WaitUntil([&] { return writers.finished(); }, std::chrono::minutes(10)))
@@ -139,6 +152,9 @@ TEST_F(ShadowScaleTest, ShadowEqualsPrimaryAfterManyWritesWithShadowAndMemberKil
   EXPECT_EQ(status->lag, 0);
   EXPECT_EQ(status->lag_ms, 0);
   EXPECT_TRUE(status->up_to_date);
+  // The last run resumed from the revision persisted by the one before it:
+  // events only, no snapshot (the primary never compacted).
+  EXPECT_EQ(status->snapshots, 0);
   bool known_publisher = false;
   for (int port : pub_ports_) {
     known_publisher |= status->publisher == "tcp://127.0.0.1:" + std::to_string(port);
