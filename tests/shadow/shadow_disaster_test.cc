@@ -7,7 +7,10 @@
 //     (docs/runbooks/promote-shadow.md) followed with `shadectl shadow
 //     promote` once per new member, the new 3-member cluster started: every
 //     key with its value, revisions and version as the primary had them, a
-//     new cluster id, writes continuing the revisions.
+//     new cluster id, writes continuing the revisions;
+//   - the same when the shadow itself died (SIGKILL) behind the primary:
+//     promoted with --bump-revision --mark-compacted, the writes it never
+//     received are lost, and no old revision number is ever answered again.
 #include <gtest/gtest.h>
 
 #include <Poco/JSON/Object.h>
@@ -21,6 +24,7 @@
 #include <thread>
 
 #include "tests/agent/cluster/base64_text.h"
+#include "tests/agent/cluster/watch_client.h"
 #include "tests/agent/restore/tool_run.h"
 #include "tests/shadow/shadow_fixture.h"
 
@@ -312,6 +316,73 @@ TEST_F(ShadowDisasterTest, PromotionAfterEveryPrimaryMemberIsLostKeepsAllData) {
   EXPECT_EQ((*hot)->value, "after-promotion");
   EXPECT_EQ((*hot)->mod_revision, final_revision + 11);
   EXPECT_EQ(WaitForConvergence(members, kConverge), final_revision + 11);
+}
+
+TEST_F(ShadowDisasterTest, PromotionOfADeadLaggingShadowBumpsPastTheLostRevisions) {
+  ASSERT_NO_FATAL_FAILURE(StartPrimary(3));
+  ASSERT_NO_FATAL_FAILURE(StartShadow());
+  Write(400, 31, "svc/", 50);
+  const int64_t shadow_revision = WaitForConvergence({0, 1, 2}, kConverge);
+  ASSERT_NO_FATAL_FAILURE(WaitShadowAt(shadow_revision, kConverge));
+  // The shadow dies first (uncleanly), then the primary takes writes it
+  // never receives, then every primary member is lost.
+  KillShadow();
+  const int64_t lost_until = Write(60, 32, "svc/", 50);
+  ASSERT_GT(lost_until, shadow_revision);
+  const std::string primary_at_shadow = WithoutHeader(Range(0, RangeAllJson(shadow_revision)));
+  for (int i = 0; i < 3; ++i) Kill(i);
+
+  // Runbook, step 2 with the recommended bump: past every lost revision.
+  constexpr int64_t kBump = 10000;
+  token_ = "promoted-bumped-" + token_;
+  const std::vector<int> members = PrepareMembers({"m1", "m2", "m3"});
+  for (int i : members) {
+    ToolResult r = Shadectl(
+        {"shadow", "promote", "--data-dir", shadow_dir_, "--out", agents_[i].data_dir, "--name",
+         agents_[i].name, "--initial-cluster", agents_[i].initial_cluster,
+         "--initial-cluster-token", token_, "--initial-advertise-peer-urls", agents_[i].peer_url(),
+         "--bump-revision", std::to_string(kBump), "--mark-compacted", "-w", "json"});
+    ASSERT_EQ(r.exit_code, 0) << r.err << r.out;
+    Poco::JSON::Object::Ptr summary = Json(r.out);
+    EXPECT_EQ(summary->optValue<int64_t>("revision", 0), shadow_revision + kBump) << r.out;
+    EXPECT_EQ(summary->optValue<int64_t>("compact_revision", 0), shadow_revision + kBump) << r.out;
+  }
+  for (int i : members) ASSERT_NO_FATAL_FAILURE(Start(i));
+  WaitForLeader(members, milliseconds(30000));
+
+  for (int i : members) {
+    SCOPED_TRACE("member " + agents_[i].name);
+    const std::string now = Range(i, RangeAllJson(0));
+    EXPECT_EQ(HeaderField(now, "revision"), static_cast<uint64_t>(shadow_revision + kBump));
+    // Keys exactly as the primary had them when the shadow last heard it.
+    EXPECT_EQ(WithoutHeader(now), primary_at_shadow);
+    // A revision the lost writes used is not answered with other data.
+    Result<HttpReply> old = Call(i, "/v3/kv/range", RangeAllJson(lost_until));
+    ASSERT_TRUE(old.ok());
+    EXPECT_NE(old->status, 200) << old->body.substr(0, 300);
+    EXPECT_NE(old->body.find("compacted"), std::string::npos) << old->body.substr(0, 300);
+  }
+  // A watcher resuming from an old revision is told to re-list.
+  Result<std::unique_ptr<cluster_testing::WatchClient>> watch =
+      cluster_testing::WatchClient::Open(agents_[members[0]].client_port);
+  ASSERT_TRUE(watch.ok()) << watch.status().message();
+  ASSERT_TRUE(
+      (*watch)->Send(cluster_testing::WatchCreateJson("svc/", "svc0", lost_until, false)).ok());
+  bool canceled = false;
+  for (int n = 0; n < 3 && !canceled; ++n) {
+    Result<cluster_testing::WatchMessage> m = (*watch)->Next(milliseconds(5000));
+    ASSERT_TRUE(m.ok()) << m.status().message();
+    canceled = m->canceled;
+    if (canceled) {
+      EXPECT_EQ(m->compact_revision, shadow_revision + kBump) << m->line;
+    }
+  }
+  EXPECT_TRUE(canceled) << "a watch from a lost revision was not canceled";
+
+  Result<int64_t> next = Put(members[1], "svc/new", "after");
+  ASSERT_TRUE(next.ok()) << next.status().message();
+  EXPECT_EQ(*next, shadow_revision + kBump + 1);
+  EXPECT_EQ(WaitForConvergence(members, kConverge), shadow_revision + kBump + 1);
 }
 
 }  // namespace
