@@ -20,13 +20,15 @@
 #include <thread>
 
 #include "tests/agent/cluster/base64_text.h"
-#include "tests/shadow/keepalive_writers.h"
+#include "tests/agent/cluster/keepalive_writers.h"
 #include "tests/shadow/shadow_fixture.h"
 
 namespace shadekv::shadow_testing {
 namespace {
 
 using cluster_testing::HttpReply;
+using cluster_testing::KeepAliveWriters;
+using cluster_testing::WriteLoad;
 using Clock = std::chrono::steady_clock;
 
 int64_t WritesWanted() {

@@ -8,24 +8,21 @@
 //     SIGKILLed, so they fail over, and later restarted;
 //   - subscriber B is SIGKILLed, the cluster compacts past its position, and
 //     B is restarted: it must come back through a snapshot;
-//   - subscriber C is slow for its first events, so the publishers' send
-//     high-water mark overflows for it and it has to catch up.
+//   - subscriber C is slow for its first 3,000 events (a small send HWM on
+//     the publishers), so it falls far behind the live stream and must
+//     recover (a catch-up when the HWM overflowed; bus_pubsub_test proves
+//     that path deterministically).
 // Every subscriber must end with the exact contiguous sequence (the plugin
 // records a violation for any duplicate or gap it is handed) and a store
 // whose hashkv equals the primary's at the same revision.
 //
 // SHADEKV_BUS_TEST_WRITES overrides the number of writes (default 100000).
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -39,6 +36,7 @@
 #include "shadekv/mirror/mirror_store.h"
 #include "tests/agent/cluster/base64_text.h"
 #include "tests/agent/cluster/cluster_fixture.h"
+#include "tests/agent/cluster/keepalive_writers.h"
 
 extern char** environ;
 
@@ -172,89 +170,6 @@ class MirrorSubscriber {
   int starts_ = 0;
 };
 
-// Puts over keep-alive connections, moving to another member when one
-// fails (killed, restarting, no leader yet). Counts successful writes.
-class Writers {
- public:
-  Writers(std::function<std::vector<int>()> client_ports, int64_t total, int threads)
-      : client_ports_(std::move(client_ports)), total_(total) {
-    for (int t = 0; t < threads; ++t) threads_.emplace_back([this, t] { Run(t); });
-  }
-  ~Writers() { Join(); }
-  void Join() {
-    stop_ = true;
-    for (std::thread& t : threads_) {
-      if (t.joinable()) t.join();
-    }
-  }
-  int64_t done() const { return done_.load(); }
-  int64_t failures() const { return failures_.load(); }
-  bool finished() const { return done_.load() >= total_; }
-
- private:
-  void Run(int thread) {
-    std::unique_ptr<Poco::Net::HTTPClientSession> session;
-    int port = 0;
-    size_t pick = static_cast<size_t>(thread);
-    const auto deadline = Clock::now() + std::chrono::minutes(15);
-    while (!stop_ && Clock::now() < deadline) {
-      int64_t n = claimed_.fetch_add(1);
-      if (n >= total_) return;
-      // Mostly overwrites of 20,000 keys, one write in 16 a delete.
-      const std::string key = "bus/" + std::to_string(n % 20000);
-      const bool del = n % 16 == 15;
-      const std::string path = del ? "/v3/kv/deleterange" : "/v3/kv/put";
-      const std::string body = del ? "{\"key\":\"" + Base64(key) + "\"}"
-                                   : "{\"key\":\"" + Base64(key) + "\",\"value\":\"" +
-                                         Base64("v" + std::to_string(n)) + "\"}";
-      bool ok = false;
-      for (int attempt = 0; attempt < 200 && !ok && !stop_; ++attempt) {
-        if (session == nullptr) {
-          std::vector<int> ports = client_ports_();
-          if (ports.empty()) {
-            std::this_thread::sleep_for(milliseconds(50));
-            continue;
-          }
-          port = ports[pick++ % ports.size()];
-          session = std::make_unique<Poco::Net::HTTPClientSession>("127.0.0.1", port);
-          session->setKeepAlive(true);
-          session->setTimeout(Poco::Timespan(10, 0));
-        }
-        try {
-          Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path,
-                                         Poco::Net::HTTPMessage::HTTP_1_1);
-          request.setKeepAlive(true);
-          request.setContentLength(static_cast<std::streamsize>(body.size()));
-          session->sendRequest(request) << body;
-          Poco::Net::HTTPResponse response;
-          std::string reply;
-          Poco::StreamCopier::copyToString(session->receiveResponse(response), reply);
-          ok = response.getStatus() == 200;
-        } catch (const Poco::Exception&) {
-          ok = false;
-        }
-        if (!ok) {
-          // A put that failed may still have been committed (timeout after
-          // proposing): that only adds a revision, which the subscribers
-          // must see like any other.
-          ++failures_;
-          session.reset();
-          std::this_thread::sleep_for(milliseconds(20));
-        }
-      }
-      if (ok) ++done_;
-    }
-  }
-
-  std::function<std::vector<int>()> client_ports_;
-  const int64_t total_;
-  std::atomic<int64_t> claimed_{0};
-  std::atomic<int64_t> done_{0};
-  std::atomic<int64_t> failures_{0};
-  std::atomic<bool> stop_{false};
-  std::vector<std::thread> threads_;
-};
-
 class BusClusterTest : public ClusterFixture {
  protected:
   void StartWithPublishers() {
@@ -315,7 +230,14 @@ TEST_F(BusClusterTest, EverySubscriberEndsWithTheExactSequenceAndThePrimarysStat
   MirrorSubscriber c("c", root_ + "/sub-c", {"mirror.delay_us=3000", "mirror.slow_events=3000"});
   for (MirrorSubscriber* s : {&a, &b, &c}) s->Start(Bus());
 
-  Writers writers([this] { return LiveClientPorts(); }, total, 8);
+  WriteLoad load;
+  load.total = total;
+  load.threads = 8;
+  load.prefix = "bus/";
+  load.key_space = 20000;  // mostly overwrites
+  load.delete_every = 16;
+  load.limit = std::chrono::minutes(15);
+  KeepAliveWriters writers([this] { return LiveClientPorts(); }, load);
   auto at = [&](double fraction) {
     const int64_t mark = static_cast<int64_t>(fraction * static_cast<double>(total));
     bool reached = WaitUntil([&] { return writers.done() >= mark; }, std::chrono::minutes(10));
@@ -397,14 +319,14 @@ TEST_F(BusClusterTest, EverySubscriberEndsWithTheExactSequenceAndThePrimarysStat
     if (s == &b) {
       EXPECT_GE(snapshots, 2) << "b must come back through a snapshot after the compaction";
     }
-    // a and c ran through the loss of member 0 in their last run; c's slow
-    // start overflowed the publishers' send HWM, which only a catch-up
-    // beyond the initial sync repairs.
-    if (s != &b) {
+    // a ran through the loss of member 0 (its first publisher) in its last
+    // run. c did too, but while its plugin blocks it polls nothing, so
+    // whether it notices the silence or the other publishers' copies cover
+    // the gap depends on timing; so does whether its backlog overflowed the
+    // send HWM or fit in ZeroMQ's and the kernel's buffers. Its counters are
+    // in the log; only the outcome is asserted.
+    if (s == &a) {
       EXPECT_GE(s->LastRunCounter("failovers"), 1) << s->LogTail();
-    }
-    if (s == &c) {
-      EXPECT_GE(s->LastRunCounter("catch-ups"), 2) << s->LogTail();
     }
     EXPECT_EQ(s->LastRunCounter("malformed"), 0) << s->LogTail();
     Result<std::unique_ptr<mirror::MirrorStore>> mirror = mirror::MirrorStore::Open(s->StoreDir());
@@ -416,7 +338,7 @@ TEST_F(BusClusterTest, EverySubscriberEndsWithTheExactSequenceAndThePrimarysStat
         << "state differs from the primary at revision " << final_revision;
   }
   RecordProperty("writes", std::to_string(writers.done()));
-  RecordProperty("failed_attempts", std::to_string(writers.failures()));
+  RecordProperty("failed_attempts", std::to_string(writers.failed_attempts()));
 }
 
 }  // namespace

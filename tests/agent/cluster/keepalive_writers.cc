@@ -1,5 +1,5 @@
 // See keepalive_writers.h.
-#include "tests/shadow/keepalive_writers.h"
+#include "tests/agent/cluster/keepalive_writers.h"
 
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -11,7 +11,7 @@
 
 #include "tests/agent/cluster/base64_text.h"
 
-namespace shadekv::shadow_testing {
+namespace shadekv::cluster_testing {
 
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
@@ -33,10 +33,10 @@ void KeepAliveWriters::Join() {
 std::pair<std::string, std::string> KeepAliveWriters::Request(const WriteLoad& load, int64_t n) {
   const std::string key = load.prefix + std::to_string(n % load.key_space);
   if (load.delete_every > 0 && n % load.delete_every == load.delete_every - 1) {
-    return {"/v3/kv/deleterange", "{\"key\":\"" + cluster_testing::Base64(key) + "\"}"};
+    return {"/v3/kv/deleterange", "{\"key\":\"" + Base64(key) + "\"}"};
   }
-  return {"/v3/kv/put", "{\"key\":\"" + cluster_testing::Base64(key) + "\",\"value\":\"" +
-                            cluster_testing::Base64("v" + std::to_string(n)) + "\"}"};
+  return {"/v3/kv/put", "{\"key\":\"" + Base64(key) + "\",\"value\":\"" +
+                            Base64("v" + std::to_string(n)) + "\"}"};
 }
 
 void KeepAliveWriters::Run(int thread) {
@@ -75,7 +75,7 @@ void KeepAliveWriters::Run(int thread) {
       }
       if (!ok) {
         // A write that failed may still have been committed (a timeout after
-        // proposing): that only adds a revision, which the shadow must see
+        // proposing): that only adds a revision, which subscribers must see
         // like any other. Retrying re-applies the same change.
         ++failures_;
         session.reset();
@@ -90,4 +90,4 @@ void KeepAliveWriters::Run(int thread) {
   }
 }
 
-}  // namespace shadekv::shadow_testing
+}  // namespace shadekv::cluster_testing

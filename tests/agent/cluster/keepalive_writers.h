@@ -1,4 +1,4 @@
-// Write load for the shadow's process tests: threads putting and deleting
+// Write load for the process tests (bus and shadow): threads putting and deleting
 // over keep-alive HTTP connections to whichever primary members are alive,
 // moving to another member when one fails (killed, restarting, no leader).
 // Bounded: every write has a bounded number of attempts and the whole load a
@@ -13,7 +13,7 @@
 #include <thread>
 #include <vector>
 
-namespace shadekv::shadow_testing {
+namespace shadekv::cluster_testing {
 
 struct WriteLoad {
   int64_t total = 0;          // writes to make (claimed in order 0..total-1)
@@ -56,4 +56,4 @@ class KeepAliveWriters {
   std::vector<std::thread> threads_;
 };
 
-}  // namespace shadekv::shadow_testing
+}  // namespace shadekv::cluster_testing
