@@ -6,6 +6,8 @@
 #include <cstdlib>
 
 #include "agent/ctl/audit_commands.h"
+#include "agent/ctl/auth_commands.h"
+#include "agent/ctl/auth_session.h"
 #include "agent/ctl/commands.h"
 #include "agent/ctl/kv_requests.h"
 #include "agent/ctl/shadow_commands.h"
@@ -23,12 +25,14 @@ struct Command {
 };
 
 std::vector<FlagSpec> GlobalFlagSpecs() {
-  return {{"endpoints", 0, FlagKind::kString},
-          {"write-out", 'w', FlagKind::kString},
-          {"command-timeout", 0, FlagKind::kDuration},
-          {"dial-timeout", 0, FlagKind::kDuration},
-          {"hex", 0, FlagKind::kBool},
-          {"help", 'h', FlagKind::kBool}};
+  std::vector<FlagSpec> specs = {{"endpoints", 0, FlagKind::kString},
+                                 {"write-out", 'w', FlagKind::kString},
+                                 {"command-timeout", 0, FlagKind::kDuration},
+                                 {"dial-timeout", 0, FlagKind::kDuration},
+                                 {"hex", 0, FlagKind::kBool},
+                                 {"help", 'h', FlagKind::kBool}};
+  for (const FlagSpec& f : AuthFlagSpecs()) specs.push_back(f);
+  return specs;
 }
 
 const std::vector<Command>& Commands() {
@@ -87,6 +91,28 @@ const std::vector<Command>& Commands() {
        "Observes and participates in leader election",
        {{"listen", 'l', FlagKind::kBool}},
        RunElect},
+      {{"auth", "enable"}, "Enables authentication", {}, RunAuthEnable},
+      {{"auth", "disable"}, "Disables authentication", {}, RunAuthDisable},
+      {{"auth", "status"}, "Returns authentication status", {}, RunAuthStatus},
+      {{"user", "add"}, "Adds a new user", UserAddFlagSpecs(), RunUserAdd},
+      {{"user", "delete"}, "Deletes a user", {}, RunUserDelete},
+      {{"user", "get"}, "Gets detailed information of a user", UserGetFlagSpecs(), RunUserGet},
+      {{"user", "list"}, "Lists all users", {}, RunUserList},
+      {{"user", "passwd"}, "Changes password of user", UserPasswdFlagSpecs(), RunUserPasswd},
+      {{"user", "grant-role"}, "Grants a role to a user", {}, RunUserGrantRole},
+      {{"user", "revoke-role"}, "Revokes a role from a user", {}, RunUserRevokeRole},
+      {{"role", "add"}, "Adds a new role", {}, RunRoleAdd},
+      {{"role", "delete"}, "Deletes a role", {}, RunRoleDelete},
+      {{"role", "get"}, "Gets detailed information of a role", {}, RunRoleGet},
+      {{"role", "list"}, "Lists all roles", {}, RunRoleList},
+      {{"role", "grant-permission"},
+       "Grants a key to a role",
+       RolePermFlagSpecs(),
+       RunRoleGrantPermission},
+      {{"role", "revoke-permission"},
+       "Revokes a key from a role",
+       RolePermFlagSpecs(),
+       RunRoleRevokePermission},
       {{"audit", "verify"},
        "Verifies the hash chain of audit log files",
        AuditVerifyFlagSpecs(),
@@ -127,7 +153,11 @@ std::string Usage() {
       "  -w, --write-out=simple\t\toutput format: simple, json or table\n"
       "      --command-timeout=5s\t\ttimeout for a request (excluding dialing)\n"
       "      --dial-timeout=2s\t\ttimeout for connecting to an endpoint\n"
-      "      --hex\t\t\t\tprint keys and values as hex escapes\n";
+      "      --hex\t\t\t\tprint keys and values as hex escapes\n"
+      "      --user=\"\"\t\t\tusername[:password] for authentication (prompt if password is "
+      "not supplied)\n"
+      "      --password=\"\"\t\t\tpassword for authentication (if this option is used, --user "
+      "option shouldn't include password)\n";
   return text;
 }
 
@@ -237,7 +267,18 @@ int RunShadectl(const std::vector<std::string>& args, std::istream& in, std::ost
   options.command_timeout = *ParseGoDuration(flags.Get("command-timeout", "5s"));
   options.dial_timeout = *ParseGoDuration(flags.Get("dial-timeout", "2s"));
   Result<OutputFormat> format = ParseOutputFormat(flags.Get("write-out", "simple"));
+  // The auth commands read -w themselves: they also print `fields`.
+  if (IsAuthCommandGroup(command->path[0])) format = OutputFormat::kSimple;
   if (!format.ok()) return Error(err, kExitBadFeature, format.status().message());
+
+  // --user: authenticate once; every request, streams included, then carries
+  // the token (etcdctl exits 2 when this fails, like a failed dial).
+  // audit commands read local files only.
+  if (command->path[0] != "audit") {
+    Result<std::string> token = AuthTokenForFlags(flags, GatewayClient(options), in, out);
+    if (!token.ok()) return Error(err, kExitBadConnection, token.status().message());
+    options.auth_token = std::move(token).value();
+  }
 
   GatewayClient client(std::move(options));
   CommandEnv env{client, PrintOptions{}, in, out, err};

@@ -79,7 +79,7 @@ Result<Poco::JSON::Object::Ptr> GatewayClient::Attempt(const std::string& endpoi
   *connected = false;
   Poco::Net::HTTPClientSession session;
   SHADEKV_RETURN_IF_ERROR(OpenPostSession(endpoint, options_, options_.command_timeout, session));
-  SHADEKV_RETURN_IF_ERROR(SendPost(session, endpoint, path, body, connected));
+  SHADEKV_RETURN_IF_ERROR(SendPost(session, endpoint, options_, path, body, connected));
   Poco::Net::HTTPResponse response;
   std::string text;
   try {

@@ -37,6 +37,9 @@ struct GatewayOptions {
   std::vector<std::string> endpoints = {"127.0.0.1:2379"};
   std::chrono::nanoseconds dial_timeout = std::chrono::seconds(2);
   std::chrono::nanoseconds command_timeout = std::chrono::seconds(5);
+  // Sent as the `Authorization` header of every request, streams included
+  // (etcd's gateway takes the bare token, no "Bearer"); empty: no header.
+  std::string auth_token;
 };
 
 // An endpoint as host and port. Accepts "host:port", "http://host:port" and

@@ -22,12 +22,14 @@ Status OpenPostSession(const std::string& endpoint, const GatewayOptions& option
                        std::chrono::nanoseconds receive_timeout,
                        Poco::Net::HTTPClientSession& session);
 
-// Connects and sends a POST of the JSON text `body` to `path`. Sets
+// Connects and sends a POST of the JSON text `body` to `path`, with
+// options.auth_token as the Authorization header when set. Sets
 // *connected once the request line and headers went out (from then on a
 // write may have applied, so the caller must not try another endpoint).
 // Unavailable, worded by whether it connected, when dialling or sending
 // fails or times out.
 Status SendPost(Poco::Net::HTTPClientSession& session, const std::string& endpoint,
-                std::string_view path, const std::string& body, bool* connected);
+                const GatewayOptions& options, std::string_view path, const std::string& body,
+                bool* connected);
 
 }  // namespace shadekv::ctl

@@ -45,7 +45,7 @@ Status GatewayClient::StreamFrom(const std::string& endpoint, std::string_view p
   Poco::Net::HTTPClientSession session;
   SHADEKV_RETURN_IF_ERROR(OpenPostSession(endpoint, options_, receive_timeout, session));
   if (cancel != nullptr && cancel->stopped()) return CancelledBy(cancel);
-  SHADEKV_RETURN_IF_ERROR(SendPost(session, endpoint, path, body, connected));
+  SHADEKV_RETURN_IF_ERROR(SendPost(session, endpoint, options_, path, body, connected));
   // From here on the socket exists: a Stop() from another thread wakes the read.
   ScopedCancelHook hook(cancel, [&session] {
     try {

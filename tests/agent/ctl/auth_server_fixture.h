@@ -1,0 +1,41 @@
+// The server under shadectl's auth end-to-end tests, as a parameter: the
+// tests talk only to this interface, so the same story runs against etcd 3.4
+// now and against a shadekv agent once its auth API is merged (add
+// ShadekvAuthServer(SHADEKV_PATH) to the INSTANTIATE list in
+// auth_e2e_test.cc).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "shadekv/common/status.h"
+#include "tests/agent/ctl/etcd_fixture.h"
+
+namespace shadekv::ctl::testing {
+
+// One running single-member server with a fresh, empty auth store (no
+// users, no roles, auth disabled), on 127.0.0.1 free ports. Destroying it
+// kills the server by PID and removes its data.
+class AuthTestServer {
+ public:
+  virtual ~AuthTestServer() = default;
+  // "127.0.0.1:<port>", for --endpoints.
+  virtual std::string endpoint() const = 0;
+  // Whether the server answers POST /v3/auth/status (etcd 3.4 has no
+  // AuthStatus RPC; shadekv must have it).
+  virtual bool has_auth_status() const = 0;
+};
+
+struct AuthServerFactory {
+  std::string name;  // the gtest parameter name: "Etcd", "Shadekv"
+  std::function<Result<std::unique_ptr<AuthTestServer>>()> start;
+};
+
+// etcd 3.4 from PATH.
+AuthServerFactory EtcdAuthServer();
+
+// The shadekv agent at `binary`, started like EtcdProcess::StartShadekv.
+AuthServerFactory ShadekvAuthServer(const std::string& binary);
+
+}  // namespace shadekv::ctl::testing
