@@ -83,13 +83,13 @@ class AuthE2eTest : public ::testing::TestWithParam<AuthServerFactory> {
   }
 
   // root with the root role, auth on, role `reader` granted to alice:
-  // read /app/*, readwrite from /b on, write [/c, /d), read /x.
+  // read /app/*, readwrite from /y on, write [/c, /d), read /x.
   void SetUpRbac() {
     ExpectOut({"user", "add", "root:rootpw"}, "User root created\n");
     ExpectOut({"auth", "enable"}, "Authentication Enabled\n");
     ExpectOut(Join(kRoot, {"role", "add", "reader"}), "Role reader created\n");
     for (const Args& grant : std::vector<Args>{{"read", "/app/", "--prefix"},
-                                               {"readwrite", "/b", "--from-key"},
+                                               {"readwrite", "/y", "--from-key"},
                                                {"write", "/c", "/d"},
                                                {"read", "/x"}}) {
       ExpectOut(Join(Join(kRoot, {"role", "grant-permission", "reader"}), grant),
@@ -165,9 +165,9 @@ TEST_P(AuthE2eTest, RoleGetListsPrefixFromKeyAndRanges) {
   const std::string nul(1, '\0');
   const std::string reader =
       "Role reader\nKV Read:\n\t[" + nul +
-      ", <open ended>\n\t[/app/, /app0) (prefix /app/)\n\t[/b, <open ended>\n\t/x\n"
+      ", <open ended>\n\t[/app/, /app0) (prefix /app/)\n\t/x\n\t[/y, <open ended>\n"
       "KV Write:\n\t[" +
-      nul + ", <open ended>\n\t[/b, <open ended>\n\t[/c, /d) (prefix /c)\n";
+      nul + ", <open ended>\n\t[/c, /d) (prefix /c)\n\t[/y, <open ended>\n";
   ExpectOut(Join(kRoot, {"role", "get", "reader"}), reader);
   ExpectOut(Join(kRoot, {"user", "get", "alice", "--detail"}), "User: alice\n\n" + reader);
   ProcessResult json = Shadectl(Join(kRoot, {"role", "get", "reader", "-w", "json"}));
@@ -188,8 +188,8 @@ TEST_P(AuthE2eTest, RevokingPermissionsRolesAndPasswordsTakesAccessAway) {
   ExpectError(Join(kAlice, {"get", "/app/k1"}), 1, "etcdserver: permission denied");
   ExpectError(Join(kRoot, {"role", "revoke-permission", "reader", "/app/", "--prefix"}), 1,
               "etcdserver: permission is not granted to the role");
-  ExpectOut(Join(kRoot, {"role", "revoke-permission", "reader", "/b", "--from-key"}),
-            "Permission of range [/b, <open ended> is revoked from role reader\n");
+  ExpectOut(Join(kRoot, {"role", "revoke-permission", "reader", "/y", "--from-key"}),
+            "Permission of range [/y, <open ended> is revoked from role reader\n");
   ExpectOut(Join(kRoot, {"role", "get", "reader"}),
             "Role reader\nKV Read:\n\t/x\nKV Write:\n\t[/c, /d) (prefix /c)\n");
 
@@ -221,11 +221,13 @@ TEST_P(AuthE2eTest, InteractiveUserAddAsksTwiceAndRejectsMismatches) {
   EXPECT_EQ(empty.err, "Error: empty password\n");
   ExpectOut({"user", "add", "ivy", "--interactive=false"}, "User ivy created\n", "ipw\n");
   ExpectOut({"user", "list"}, "frank\nivy\n");
-  // The password typed at the prompt is the one that works.
+  // The password typed at the prompt is the one that works: they
+  // authenticate (a wrong password exits 2) but hold no role, so are denied.
   ExpectOut({"user", "add", "root:rootpw"}, "User root created\n");
   ExpectOut({"auth", "enable"}, "Authentication Enabled\n");
-  ExpectOut({"--user", "frank:fpw", "get", "nothing"}, "");
-  ExpectOut({"--user", "ivy:ipw", "get", "nothing"}, "");
+  ExpectError({"--user", "frank:fpw", "get", "nothing"}, 1, "etcdserver: permission denied");
+  ExpectError({"--user", "ivy:ipw", "get", "nothing"}, 1, "etcdserver: permission denied");
+  EXPECT_EQ(Shadectl({"--user", "frank:other", "get", "nothing"}).exit_code, 2);
 }
 
 TEST_P(AuthE2eTest, BadArgumentsAreRefusedAndChangeNothing) {
@@ -250,8 +252,8 @@ TEST_P(AuthE2eTest, BadArgumentsAreRefusedAndChangeNothing) {
   ProcessResult table = Shadectl(Join(kRoot, {"user", "list", "-w", "table"}));
   EXPECT_EQ(table.exit_code, 4);
   ExpectOut(Join(kRoot, {"role", "get", "reader"}),
-            "Role reader\nKV Read:\n\t[/app/, /app0) (prefix /app/)\n\t[/b, <open ended>\n\t/x\n"
-            "KV Write:\n\t[/b, <open ended>\n\t[/c, /d) (prefix /c)\n");
+            "Role reader\nKV Read:\n\t[/app/, /app0) (prefix /app/)\n\t/x\n\t[/y, <open ended>\n"
+            "KV Write:\n\t[/c, /d) (prefix /c)\n\t[/y, <open ended>\n");
   ExpectOut(Join(kRoot, {"user", "list"}), "alice\nroot\n");
 }
 

@@ -7,6 +7,7 @@
 
 #include <functional>
 #include <memory>
+#include <ostream>
 #include <string>
 
 #include "shadekv/common/status.h"
@@ -31,6 +32,9 @@ struct AuthServerFactory {
   std::string name;  // the gtest parameter name: "Etcd", "Shadekv"
   std::function<Result<std::unique_ptr<AuthTestServer>>()> start;
 };
+
+// gtest prints a parameter by its name.
+inline void PrintTo(const AuthServerFactory& factory, std::ostream* os) { *os << factory.name; }
 
 // etcd 3.4 from PATH.
 AuthServerFactory EtcdAuthServer();
