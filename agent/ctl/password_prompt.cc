@@ -59,12 +59,15 @@ class EchoOff {
 }  // namespace
 
 std::string AskPassword(const std::string& prompt, std::istream& in, std::ostream& out) {
-  out << prompt << std::flush;
   std::string line;
   if (&in == &std::cin && isatty(STDIN_FILENO) == 1) {
+    // Echo goes off before the prompt shows, so nothing typed after the
+    // prompt can be echoed.
     EchoOff quiet;
+    out << prompt << std::flush;
     std::getline(in, line);
   } else {
+    out << prompt << std::flush;
     std::getline(in, line);
   }
   if (!line.empty() && line.back() == '\r') line.pop_back();

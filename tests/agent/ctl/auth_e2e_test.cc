@@ -6,12 +6,18 @@
 // expected texts are etcdctl's, pinned by ShadectlVsEtcdctlAuthTest, which
 // runs one script with shadectl on one etcd and etcdctl on a twin etcd and
 // compares stdout, exit codes and "Error:" lines.
+#include <poll.h>
+#include <pty.h>
 #include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <memory>
 #include <regex>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -50,6 +56,68 @@ std::string ErrorLines(const std::string& err) {
     start = nl + 1;
   }
   return out;
+}
+
+// What a user saw on a terminal, and how the program ended.
+struct TerminalResult {
+  std::string screen;  // everything written to the terminal, typed echoes included
+  int exit_code = -1;  // -1: killed at the deadline or not started
+};
+
+// Runs `argv` (a path first) with a fresh pseudo-terminal as stdin, stdout
+// and stderr. For each (prompt, typed) step in order, waits until `prompt`
+// shows after the previous step's, then types `typed`. Reads until the
+// program closes the terminal or `deadline` passes; a program still running
+// then is SIGKILLed by its PID. Always reaps it.
+TerminalResult RunOnTerminal(const Args& argv,
+                             const std::vector<std::pair<std::string, std::string>>& steps,
+                             milliseconds deadline) {
+  TerminalResult result;
+  int master = -1;
+  const pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) return result;
+  if (pid == 0) {
+    std::vector<char*> cargv;
+    for (const std::string& a : argv) cargv.push_back(const_cast<char*>(a.c_str()));
+    cargv.push_back(nullptr);
+    execv(cargv[0], cargv.data());
+    _exit(127);
+  }
+  const auto until = std::chrono::steady_clock::now() + deadline;
+  size_t step = 0;
+  size_t search_from = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    if (step < steps.size()) {
+      size_t at = result.screen.find(steps[step].first, search_from);
+      if (at != std::string::npos) {
+        const std::string& typed = steps[step].second;
+        if (write(master, typed.data(), typed.size()) != static_cast<ssize_t>(typed.size())) break;
+        search_from = at + steps[step].first.size();
+        ++step;
+        continue;
+      }
+    }
+    pollfd fd{master, POLLIN, 0};
+    if (poll(&fd, 1, 100) <= 0) continue;
+    char buf[4096];
+    const ssize_t n = read(master, buf, sizeof(buf));
+    if (n <= 0) break;  // EIO once the program has exited and closed the terminal
+    result.screen.append(buf, static_cast<size_t>(n));
+  }
+  int status = 0;
+  pid_t reaped = 0;
+  while ((reaped = waitpid(pid, &status, WNOHANG)) == 0 &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(milliseconds(20));
+  }
+  if (reaped == 0) {
+    kill(pid, SIGKILL);
+    waitpid(pid, &status, 0);
+  } else if (reaped == pid && WIFEXITED(status)) {
+    result.exit_code = WEXITSTATUS(status);
+  }
+  close(master);
+  return result;
 }
 
 class AuthE2eTest : public ::testing::TestWithParam<AuthServerFactory> {
@@ -228,6 +296,28 @@ TEST_P(AuthE2eTest, InteractiveUserAddAsksTwiceAndRejectsMismatches) {
   ExpectError({"--user", "frank:fpw", "get", "nothing"}, 1, "etcdserver: permission denied");
   ExpectError({"--user", "ivy:ipw", "get", "nothing"}, 1, "etcdserver: permission denied");
   EXPECT_EQ(Shadectl({"--user", "frank:other", "get", "nothing"}).exit_code, 2);
+}
+
+TEST_P(AuthE2eTest, PasswordsTypedOnATerminalAreNotEchoed) {
+  const Args shadectl = {SHADECTL_PATH, "--endpoints=" + server_->endpoint()};
+  TerminalResult add = RunOnTerminal(
+      Join(shadectl, {"user", "add", "frank"}),
+      {{"Password of frank: ", "s3cretpw\n"}, {"again for confirmation: ", "s3cretpw\n"}},
+      kCommandDeadline);
+  EXPECT_EQ(add.exit_code, 0) << add.screen;
+  EXPECT_NE(add.screen.find("User frank created"), std::string::npos) << add.screen;
+  EXPECT_EQ(add.screen.find("s3cretpw"), std::string::npos) << add.screen;
+
+  ExpectOut({"user", "add", "root:rootpw"}, "User root created\n");
+  ExpectOut({"auth", "enable"}, "Authentication Enabled\n");
+  // frank authenticates with what was typed (a wrong password exits 2) and,
+  // holding no role, is denied.
+  TerminalResult get = RunOnTerminal(Join(shadectl, {"--user", "frank", "get", "k"}),
+                                     {{"Password: ", "s3cretpw\n"}}, kCommandDeadline);
+  EXPECT_EQ(get.exit_code, 1) << get.screen;
+  EXPECT_NE(get.screen.find("Error: etcdserver: permission denied"), std::string::npos)
+      << get.screen;
+  EXPECT_EQ(get.screen.find("s3cretpw"), std::string::npos) << get.screen;
 }
 
 TEST_P(AuthE2eTest, BadArgumentsAreRefusedAndChangeNothing) {
