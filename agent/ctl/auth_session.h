@@ -17,6 +17,7 @@ namespace shadekv::ctl {
 std::vector<FlagSpec> AuthFlagSpecs();
 
 // Does what etcdctl's client does for --user/--password:
+// - --user and --password default to $ETCDCTL_USER and $ETCDCTL_PASSWORD;
 // - no --user: "" (no token);
 // - a name without a password: asks "Password: " (AskPassword, on `in` and
 //   `out`), then authenticates;

@@ -214,6 +214,12 @@ TEST_P(AuthE2eTest, UserAndPasswordFlagsPromptsAndWrongPasswords) {
   // A name alone asks "Password: " on stdout and reads the line from stdin.
   ExpectOut({"--user", "alice", "get", "/app/k1"}, "Password: \n/app/k1\nv1\n", "apw\n");
   ExpectError({"get", "/app/k1"}, 1, "etcdserver: user name is empty");
+  // etcdctl's environment variables for the same flags.
+  ProcessResult env =
+      RunProcess({SHADECTL_PATH, "--endpoints=" + server_->endpoint(), "get", "/app/k1"}, "",
+                 {{"ETCDCTL_USER", "alice"}, {"ETCDCTL_PASSWORD", "apw"}}, kCommandDeadline);
+  EXPECT_EQ(env.exit_code, 0) << env.err;
+  EXPECT_EQ(env.out, "/app/k1\nv1\n");
   ProcessResult wrong = Shadectl({"--user", "alice:Wr0ngSecret", "get", "/app/k1"});
   EXPECT_EQ(wrong.exit_code, 2);
   EXPECT_EQ(wrong.err, "Error: etcdserver: authentication failed, invalid user ID or password\n");
