@@ -378,6 +378,16 @@ TEST_P(AuthE2eTest, StreamsCarryTheToken) {
   ProcessResult keep = Shadectl(Join(kAlice, {"lease", "keep-alive", "--once", m[1].str()}));
   EXPECT_EQ(keep.exit_code, 0) << keep.err;
   EXPECT_NE(keep.out.find("keepalived with TTL(60)"), std::string::npos) << keep.out;
+
+  // lock: a session kept alive on one thread while the queue is watched on
+  // another, every request with alice's token.
+  ProcessResult lock =
+      Shadectl(Join(kAlice, {"lock", "/ylock", "--", "sh", "-c", "echo \"$ETCD_LOCK_KEY\""}));
+  EXPECT_EQ(lock.exit_code, 0) << lock.err;
+  EXPECT_EQ(lock.out.rfind("/ylock/", 0), 0u) << lock.out;
+  ProcessResult denied = Shadectl(Join(kAlice, {"lock", "/a-lock", "--", "true"}));
+  EXPECT_EQ(denied.exit_code, 1) << denied.out;
+  EXPECT_EQ(denied.err, "Error: etcdserver: permission denied\n");
 }
 
 TEST_P(AuthE2eTest, AuthStatusReportsTheStateOrSaysTheServerHasNone) {
