@@ -273,8 +273,9 @@ int RunShadectl(const std::vector<std::string>& args, std::istream& in, std::ost
 
   // --user: authenticate once; every request, streams included, then carries
   // the token (etcdctl exits 2 when this fails, like a failed dial).
-  // audit commands read local files only.
-  if (command->path[0] != "audit") {
+  // Not for audit (local files) nor shadow (a shadow has no auth API; its
+  // auth routes answer read-only errors).
+  if (command->path[0] != "audit" && command->path[0] != "shadow") {
     Result<std::string> token = AuthTokenForFlags(flags, GatewayClient(options), in, out);
     if (!token.ok()) return Error(err, kExitBadConnection, token.status().message());
     options.auth_token = std::move(token).value();
