@@ -98,6 +98,14 @@ int RunCheckHash(const ParsedFlags& flags, CommandEnv& env) {
     if (hashes.ok() || !IsCompacted(hashes.status())) break;
     std::this_thread::sleep_for(kRoundPause);
   }
+  if (!hashes.ok() && IsCompacted(hashes.status())) {
+    return Fail(env, kExitError,
+                Status(hashes.status().code(),
+                       hashes.status().message() + " (revision " + std::to_string(revision) +
+                           " in " + std::to_string(kMaxRounds) +
+                           " tries: an endpoint lags behind another's compaction; retry once "
+                           "it caught up)"));
+  }
   if (!hashes.ok()) return Fail(env, kExitError, hashes.status());
 
   std::vector<maintenance::HashReport> reports;
