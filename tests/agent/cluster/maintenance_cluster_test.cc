@@ -236,6 +236,25 @@ TEST_F(MaintenanceClusterTest, PeriodicCheckReportsTheCorruptedMemberAndShadectl
   ToolRun json = RunShadectl("-w json check hash --endpoints " + Endpoints({0, 1, 2}));
   EXPECT_EQ(json.exit_code, 1) << json.output;
   EXPECT_NE(json.output.find("\"consistent\":false"), std::string::npos) << json.output;
+
+  // The runbook (docs/runbooks/corrupt-member.md): stop the suspect, remove
+  // it, add an empty member under a new peer URL; every hash agrees again.
+  Kill(victim);
+  leader = WaitForLeader(RunningMembers(), kLeaderWait);
+  ASSERT_TRUE(MemberRemove(leader, victim_id).ok());
+  const int fresh = PrepareJoiner("d");
+  Result<uint64_t> added = MemberAdd(leader, agents_[fresh].peer_url(), false);
+  ASSERT_TRUE(added.ok()) << added.status().message();
+  Start(fresh);
+  const std::vector<int> repaired = RunningMembers();
+  ASSERT_EQ(repaired.size(), 3u);
+  WaitForConvergence(repaired, kConverge);
+  ToolRun after = RunShadectl("check hash --endpoints " + Endpoints(repaired));
+  EXPECT_EQ(after.exit_code, 0) << after.output;
+  EXPECT_EQ(after.output.find("MISMATCH"), std::string::npos) << after.output;
+  Result<std::optional<KeyValue>> value = Get(fresh, "victim", /*serializable=*/true);
+  ASSERT_TRUE(value.ok() && value->has_value());
+  EXPECT_EQ((*value)->value, "the-original-value");
 }
 
 TEST_F(MaintenanceClusterTest, RevisionModeCompactsToCurrentMinusRetention) {
