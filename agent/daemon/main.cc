@@ -303,11 +303,11 @@ int main(int argc, char** argv) {
   }
 
   Poco::Logger& maintenance_log = Poco::Logger::get("shadekv.maintenance");
-  shadekv::agent::Member* m = member->get();
+  shadekv::agent::Member* running = member->get();
   if (maintenance->initial_corrupt_check) {
     // etcd checks before serving clients and refuses to start on a mismatch.
-    Status check = shadekv::maintenance::InitialCorruptionCheck(CorruptionHooksFor(m, config->name),
-                                                                maintenance_log);
+    Status check = shadekv::maintenance::InitialCorruptionCheck(
+        CorruptionHooksFor(running, config->name), maintenance_log);
     if (!check.ok()) {
       maintenance_log.critical(check.message());
       stop_member_and_plugins();
@@ -323,18 +323,18 @@ int main(int argc, char** argv) {
                               std::to_string(revision) + ": " + detail);
       };
   corruption_checker = shadekv::maintenance::CorruptionChecker::Start(
-      maintenance->corrupt_check_interval, CorruptionHooksFor(m, config->name), on_corruption,
+      maintenance->corrupt_check_interval, CorruptionHooksFor(running, config->name), on_corruption,
       &corruption_stats, maintenance_log);
   shadekv::maintenance::AutoCompactorHooks compaction_hooks;
-  compaction_hooks.current_revision = [m] { return m->CurrentRevision(); };
-  compaction_hooks.is_leader = [m] { return m->IsLeader(); };
-  compaction_hooks.compact = [m](int64_t revision) -> Status {
+  compaction_hooks.current_revision = [running] { return running->CurrentRevision(); };
+  compaction_hooks.is_leader = [running] { return running->IsLeader(); };
+  compaction_hooks.compact = [running](int64_t revision) -> Status {
     shadekv::store::CompactionRequest request;
     request.revision = revision;
     shadekv::agent::RequestOrigin origin;
     origin.user = "";
     origin.client_address = "auto-compaction";
-    return m->Compact(request, origin).status();
+    return running->Compact(request, origin).status();
   };
   compactor =
       shadekv::maintenance::AutoCompactor::Start(*maintenance, compaction_hooks, maintenance_log);
