@@ -1,65 +1,26 @@
 // Follower-to-leader forwarding of lease keep-alives and time-to-live.
 #include "agent/api/lease_forward.h"
 
-#include <Poco/Exception.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
-#include <Poco/URI.h>
-
 #include <thread>
 
 #include "agent/api/go_base64.h"
 #include "agent/api/json_value.h"
+#include "agent/api/member_http.h"
 
 namespace shadekv::api {
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-struct ForwardReply {
-  int status = 0;
-  std::string body;
-};
+using ForwardReply = MemberReply;
 
 Result<ForwardReply> Post(const std::string& base_url, const std::string& path,
                           const std::string& body, std::chrono::milliseconds timeout) {
-  try {
-    Poco::URI uri(base_url);
-    Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
-    session.setTimeout(Poco::Timespan(timeout.count() * 1000));
-    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path,
-                                   Poco::Net::HTTPMessage::HTTP_1_1);
-    request.set(kForwardedHeader, "1");
-    request.setContentType("application/json");
-    request.setContentLength(static_cast<std::streamsize>(body.size()));
-    session.sendRequest(request) << body;
-    Poco::Net::HTTPResponse response;
-    std::istream& in = session.receiveResponse(response);
-    ForwardReply reply;
-    reply.status = static_cast<int>(response.getStatus());
-    Poco::StreamCopier::copyToString(in, reply.body);
-    return reply;
-  } catch (const Poco::Exception& e) {
-    return Status::Unavailable("forwarding to the leader at " + base_url +
-                               " failed: " + e.displayText());
-  }
+  return PostToMember(base_url, path, body, timeout, {kForwardedHeader, "1"});
 }
 
 // The error a leader answered, as a Status (the body is etcd's error shape).
-Status ErrorOf(const ForwardReply& reply) {
-  Result<JsonValue> json = ParseWholeJson(reply.body);
-  if (json.ok() && json->kind == JsonValue::Kind::kObject) {
-    const JsonValue* code = json->Find("code");
-    const JsonValue* message = json->Find("message");
-    if (code != nullptr && message != nullptr && code->kind == JsonValue::Kind::kNumber &&
-        message->kind == JsonValue::Kind::kString) {
-      return Status(static_cast<StatusCode>(std::stoi(std::string(code->raw))), message->text);
-    }
-  }
-  return Status::Unavailable("the leader answered HTTP " + std::to_string(reply.status));
-}
+Status ErrorOf(const ForwardReply& reply) { return ErrorOfReply(reply, "the leader"); }
 
 int64_t Int64Field(const JsonValue* object, std::string_view name) {
   if (object == nullptr) return 0;

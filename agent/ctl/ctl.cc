@@ -8,6 +8,7 @@
 #include "agent/ctl/audit_commands.h"
 #include "agent/ctl/auth_commands.h"
 #include "agent/ctl/auth_session.h"
+#include "agent/ctl/check_commands.h"
 #include "agent/ctl/commands.h"
 #include "agent/ctl/kv_requests.h"
 #include "agent/ctl/shadow_commands.h"
@@ -134,6 +135,10 @@ const std::vector<Command>& Commands() {
        "Writes a new primary cluster member's data dir from a stopped shadow",
        ShadowBuildFlagSpecs(),
        RunShadowPromote},
+      {{"check", "hash"},
+       "Compares the keyspace hash of members and shadows at a common revision",
+       {},
+       RunCheckHash},
   };
   return kCommands;
 }

@@ -218,6 +218,12 @@ const std::vector<std::string>& AgentFlagNames() {
       "quota-backend-bytes",
       "max-request-bytes",
       "experimental-watch-progress-notify-interval",
+      // Parsed by agent/maintenance/maintenance_flags.h (issue 10).
+      "auto-compaction-mode",
+      "auto-compaction-retention",
+      "experimental-auto-compaction-revision-interval",
+      "experimental-initial-corrupt-check",
+      "experimental-corrupt-check-time",
       "log-level",
       "config-file",
   };

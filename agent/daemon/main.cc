@@ -15,8 +15,12 @@
 #include <vector>
 
 #include "agent/api/client_api.h"
+#include "agent/api/member_http.h"
 #include "agent/ctl/flags.h"
 #include "agent/daemon/agent_config.h"
+#include "agent/maintenance/auto_compactor.h"
+#include "agent/maintenance/corruption_checker.h"
+#include "agent/maintenance/maintenance_flags.h"
 #include "agent/server/agent_host_services.h"
 #include "agent/server/event_envelope.h"
 #include "agent/server/member.h"
@@ -53,6 +57,16 @@ in ./default.shadekv. Every flag can also be set in --config-file as
   --max-request-bytes N              largest client request (1572864)
   --experimental-watch-progress-notify-interval D
                                      progress notifications to progress_notify watchers (10m)
+  --auto-compaction-mode MODE        periodic (default) or revision
+  --auto-compaction-retention R      periodic: a duration (1h, 30m) or whole hours;
+                                     revision: revisions to keep (0, default: off)
+  --experimental-auto-compaction-revision-interval D
+                                     how often revision mode compacts (5m)
+  --experimental-initial-corrupt-check
+                                     compare hashkv with every peer before serving;
+                                     refuse to start on a mismatch (off)
+  --experimental-corrupt-check-time D
+                                     leader's periodic hashkv comparison (0: off)
   --plugin PATH                      load a plugin (.so); repeatable
   --plugin-config NAME.KEY=VALUE     a setting for plugin NAME; repeatable
   --log-level LEVEL                  debug, info (default), warn, error
@@ -70,8 +84,8 @@ void SetUpLogging(const std::string& level) {
   root.setChannel(channel);
   // Poco's names for etcd's levels.
   root.setLevel(level == "warn" ? "warning" : level == "info" ? "information" : level);
-  for (const char* name :
-       {"shadekv.raft", "shadekv.transport", "shadekv.member", "shadekv.apply", "shadekv"}) {
+  for (const char* name : {"shadekv.raft", "shadekv.transport", "shadekv.member", "shadekv.apply",
+                           "shadekv.maintenance", "shadekv"}) {
     Poco::Logger::get(name).setChannel(channel);
     Poco::Logger::get(name).setLevel(root.getLevel());
   }
@@ -85,7 +99,11 @@ int Fail(const Status& status) {
 Result<shadekv::agent::FlagValues> CollectFlags(int argc, char** argv, bool* help, bool* version) {
   std::vector<shadekv::ctl::FlagSpec> specs;
   for (const std::string& name : shadekv::agent::AgentFlagNames()) {
-    specs.push_back({name, 0, shadekv::ctl::FlagKind::kString});
+    // A bool flag may be given bare (--experimental-initial-corrupt-check).
+    specs.push_back({name, 0,
+                     shadekv::maintenance::IsMaintenanceBoolFlag(name)
+                         ? shadekv::ctl::FlagKind::kBool
+                         : shadekv::ctl::FlagKind::kString});
   }
   for (const std::string& name : shadekv::agent::RepeatableAgentFlagNames()) {
     specs.push_back({name, 0, shadekv::ctl::FlagKind::kString});
@@ -124,6 +142,44 @@ Result<std::unique_ptr<shadekv::plugin_host::PluginHost>> LoadPlugins(
   return shadekv::plugin_host::PluginHost::Load(config.plugins, settings, services);
 }
 
+// How long a corruption check waits for one peer's hashkv.
+constexpr std::chrono::milliseconds kPeerHashTimeout{5000};
+
+// The member as the corruption checks see it: its hash, its peers' client
+// URLs, and hashkv calls to them.
+shadekv::maintenance::CorruptionCheckHooks CorruptionHooksFor(shadekv::agent::Member* member,
+                                                              const std::string& name) {
+  namespace m = shadekv::maintenance;
+  m::CorruptionCheckHooks hooks;
+  hooks.self_id = member->id();
+  hooks.self_name = name;
+  hooks.current_revision = [member] { return member->CurrentRevision(); };
+  hooks.is_leader = [member] { return member->IsLeader(); };
+  hooks.local_hash = [member](int64_t revision) -> Result<m::HashReport> {
+    SHADEKV_ASSIGN_OR_RETURN(shadekv::store::HashResult h, member->HashKv(revision));
+    m::HashReport r;
+    r.revision = h.revision;
+    r.compact_revision = h.compact_revision;
+    r.hash = h.hash;
+    return r;
+  };
+  hooks.peers = [member]() -> Result<std::vector<m::PeerEndpoint>> {
+    SHADEKV_ASSIGN_OR_RETURN(std::vector<shadekv::agent::MemberRecord> members, member->Members());
+    std::vector<m::PeerEndpoint> peers;
+    for (const shadekv::agent::MemberRecord& r : members) {
+      if (r.id == member->id() || r.client_urls.empty()) continue;
+      peers.push_back({r.id, r.name, r.client_urls[0]});
+    }
+    return peers;
+  };
+  hooks.fetch = [](const std::string& url, int64_t revision) -> Result<m::PeerHashAnswer> {
+    SHADEKV_ASSIGN_OR_RETURN(shadekv::api::RemoteHash h,
+                             shadekv::api::FetchHashKv(url, revision, kPeerHashTimeout));
+    return m::PeerHashAnswer{h.member_id, h.current_revision, h.compact_revision, h.hash};
+  };
+  return hooks;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -141,6 +197,9 @@ int main(int argc, char** argv) {
   }
   Result<shadekv::agent::AgentConfig> config = shadekv::agent::BuildAgentConfigFromValues(*flags);
   if (!config.ok()) return Fail(config.status());
+  Result<shadekv::maintenance::MaintenanceConfig> maintenance =
+      shadekv::maintenance::ParseMaintenanceFlags(*flags);
+  if (!maintenance.ok()) return Fail(maintenance.status());
   SetUpLogging(config->log_level);
   Poco::Logger& log = Poco::Logger::get("shadekv");
 
@@ -185,6 +244,10 @@ int main(int argc, char** argv) {
       LoadPlugins(*config, &services);
   if (!plugins.ok()) return Fail(plugins.status());
   shadekv::plugin_host::PluginHost* host = plugins->get();
+  shadekv::maintenance::CorruptionCheckStats corruption_stats;
+  options.append_metrics = [&corruption_stats](std::string* out) {
+    corruption_stats.AppendPrometheus(out);
+  };
   if (host->plugin_count() > 0) {
     // On the apply thread: one encoding, then a non-blocking hand-off to
     // each plugin's bounded queue.
@@ -193,7 +256,10 @@ int main(int argc, char** argv) {
       host->PublishEvent(event.revision,
                          shadekv::agent::EncodeLiveEvent(event, shadekv::agent::EnvelopeOf(entry)));
     };
-    options.append_metrics = [host](std::string* out) { host->AppendMetrics(out); };
+    options.append_metrics = [host, &corruption_stats](std::string* out) {
+      host->AppendMetrics(out);
+      corruption_stats.AppendPrometheus(out);
+    };
     for (const shadekv::plugin_host::PluginStats& stats : host->Stats()) {
       log.information("plugin " + stats.name + " loaded from " + stats.path);
     }
@@ -206,7 +272,12 @@ int main(int argc, char** argv) {
   // Nothing may publish once the plugins shut down, and plugins may read the
   // store until then: the apply loop stops first (the API before it), then
   // the plugins, and only then does the store close.
+  // The maintenance loops use the member: they stop before it does.
+  std::unique_ptr<shadekv::maintenance::AutoCompactor> compactor;
+  std::unique_ptr<shadekv::maintenance::CorruptionChecker> corruption_checker;
   auto stop_member_and_plugins = [&] {
+    if (corruption_checker) corruption_checker->Stop();
+    if (compactor) compactor->Stop();
     (*member)->Stop();
     host->Shutdown();
     member->reset();
@@ -230,6 +301,43 @@ int main(int argc, char** argv) {
       said_waiting = true;
     }
   }
+
+  Poco::Logger& maintenance_log = Poco::Logger::get("shadekv.maintenance");
+  shadekv::agent::Member* running = member->get();
+  if (maintenance->initial_corrupt_check) {
+    // etcd checks before serving clients and refuses to start on a mismatch.
+    Status check = shadekv::maintenance::InitialCorruptionCheck(
+        CorruptionHooksFor(running, config->name), maintenance_log);
+    if (!check.ok()) {
+      maintenance_log.critical(check.message());
+      stop_member_and_plugins();
+      return Fail(check);
+    }
+  }
+  // TODO(integrator): raise the replicated CORRUPT alarm here
+  // (Member::ActivateAlarm(member_id, AlarmType::kCorrupt)) once it is merged.
+  shadekv::maintenance::CorruptionCallback on_corruption =
+      [&maintenance_log](uint64_t member_id, int64_t revision, const std::string& detail) {
+        maintenance_log.error("CORRUPT alarm wanted for member " +
+                              shadekv::maintenance::MemberIdHex(member_id) + " at revision " +
+                              std::to_string(revision) + ": " + detail);
+      };
+  corruption_checker = shadekv::maintenance::CorruptionChecker::Start(
+      maintenance->corrupt_check_interval, CorruptionHooksFor(running, config->name), on_corruption,
+      &corruption_stats, maintenance_log);
+  shadekv::maintenance::AutoCompactorHooks compaction_hooks;
+  compaction_hooks.current_revision = [running] { return running->CurrentRevision(); };
+  compaction_hooks.is_leader = [running] { return running->IsLeader(); };
+  compaction_hooks.compact = [running](int64_t revision) -> Status {
+    shadekv::store::CompactionRequest request;
+    request.revision = revision;
+    shadekv::agent::RequestOrigin origin;
+    origin.user = "";
+    origin.client_address = "auto-compaction";
+    return running->Compact(request, origin).status();
+  };
+  compactor =
+      shadekv::maintenance::AutoCompactor::Start(*maintenance, compaction_hooks, maintenance_log);
 
   shadekv::api::ClientApiOptions api_options;
   api_options.listen_urls = config->listen_client_urls;

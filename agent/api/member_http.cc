@@ -1,0 +1,100 @@
+// Member-to-member HTTP over Poco, with every Poco exception turned into a
+// Status at this edge.
+#include "agent/api/member_http.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+
+#include <charconv>
+
+#include "agent/api/json_value.h"
+
+namespace shadekv::api {
+namespace {
+
+// An int64/uint64 field, sent as a JSON string (etcd) or a number; 0 when
+// absent or not a number.
+template <typename Int>
+Int IntField(const JsonValue* object, std::string_view name) {
+  if (object == nullptr) return 0;
+  const JsonValue* v = object->Find(name);
+  if (v == nullptr) return 0;
+  std::string_view digits =
+      v->kind == JsonValue::Kind::kString ? std::string_view(v->text) : v->raw;
+  Int out = 0;
+  std::from_chars(digits.data(), digits.data() + digits.size(), out);
+  return out;
+}
+
+}  // namespace
+
+Result<MemberReply> PostToMember(const std::string& base_url, const std::string& path,
+                                 const std::string& body, std::chrono::milliseconds timeout,
+                                 const std::pair<std::string, std::string>& extra_header) {
+  try {
+    Poco::URI uri(base_url);
+    Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
+    session.setTimeout(
+        Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(timeout.count()) * 1000));
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path,
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    if (!extra_header.first.empty()) request.set(extra_header.first, extra_header.second);
+    request.setContentType("application/json");
+    request.setContentLength(static_cast<std::streamsize>(body.size()));
+    session.sendRequest(request) << body;
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session.receiveResponse(response);
+    MemberReply reply;
+    reply.status = static_cast<int>(response.getStatus());
+    Poco::StreamCopier::copyToString(in, reply.body);
+    return reply;
+  } catch (const Poco::Exception& e) {
+    return Status::Unavailable("POST " + path + " to " + base_url + " failed: " + e.displayText());
+  } catch (const std::exception& e) {
+    return Status::Unavailable("POST " + path + " to " + base_url + " failed: " + e.what());
+  }
+}
+
+Status ErrorOfReply(const MemberReply& reply, const std::string& who) {
+  Result<JsonValue> json = ParseWholeJson(reply.body);
+  if (json.ok() && json->kind == JsonValue::Kind::kObject) {
+    const JsonValue* code = json->Find("code");
+    const JsonValue* message = json->Find("message");
+    if (code != nullptr && message != nullptr && code->kind == JsonValue::Kind::kNumber &&
+        message->kind == JsonValue::Kind::kString) {
+      int number = 0;
+      std::from_chars(code->raw.data(), code->raw.data() + code->raw.size(), number);
+      if (number > 0 && number <= 16) return Status(static_cast<StatusCode>(number), message->text);
+    }
+  }
+  return Status::Unavailable(who + " answered HTTP " + std::to_string(reply.status));
+}
+
+Result<RemoteHash> FetchHashKv(const std::string& base_url, int64_t revision,
+                               std::chrono::milliseconds timeout) {
+  const std::string body =
+      revision == 0 ? "{}" : "{\"revision\":\"" + std::to_string(revision) + "\"}";
+  SHADEKV_ASSIGN_OR_RETURN(MemberReply reply,
+                           PostToMember(base_url, "/v3/maintenance/hashkv", body, timeout));
+  if (reply.status != 200) return ErrorOfReply(reply, base_url);
+  Result<JsonValue> json = ParseWholeJson(reply.body);
+  if (!json.ok() || json->kind != JsonValue::Kind::kObject) {
+    return Status::Unavailable("the hashkv answer of " + base_url + " is not a JSON object");
+  }
+  const JsonValue* header = json->Find("header");
+  RemoteHash out;
+  out.member_id = IntField<uint64_t>(header, "member_id");
+  out.current_revision = IntField<int64_t>(header, "revision");
+  out.compact_revision = IntField<int64_t>(&*json, "compact_revision");
+  out.hash = IntField<uint32_t>(&*json, "hash");
+  if (out.current_revision <= 0) {
+    return Status::Unavailable("the hashkv answer of " + base_url + " has no header revision");
+  }
+  return out;
+}
+
+}  // namespace shadekv::api
