@@ -2,6 +2,7 @@
 #include "agent/api/snapshot_handler.h"
 
 #include <Poco/Exception.h>
+#include <Poco/Logger.h>
 
 #include <ostream>
 #include <string>
@@ -17,6 +18,13 @@ namespace {
 // Why the sink gave up when the client is gone: aborts the export, never
 // reported to anyone.
 Status ClientGone() { return Status::Cancelled("the client closed the snapshot stream"); }
+
+Poco::Logger& Log() { return Poco::Logger::get("shadekv.snapshot"); }
+
+std::string Progress(const SnapshotMessageEncoder& encoder, int64_t revision) {
+  return "revision " + std::to_string(revision) + ", " + std::to_string(encoder.sent()) + " of " +
+         std::to_string(encoder.total()) + " bytes";
+}
 
 }  // namespace
 
@@ -63,11 +71,18 @@ int ServeSnapshot(agent::Member& member, Poco::Net::HTTPServerRequest& request,
         },
         &revision);
     if (exported.ok()) exported = encoder.Finish(&lines);
+    const std::string client = request.clientAddress().toString();
     if (exported.ok()) {
       (void)write_lines();  // a client gone at the very end: nothing to undo
+      Log().information("snapshot sent to " + client + ": " + Progress(encoder, revision));
       return 200;
     }
-    if (exported.code() == StatusCode::kCancelled && out != nullptr) return 200;
+    if (exported.code() == StatusCode::kCancelled && out != nullptr) {
+      Log().warning("snapshot stream to " + client + " abandoned by the client after " +
+                    Progress(encoder, revision));
+      return 200;
+    }
+    Log().error("snapshot for " + client + " failed: " + exported.ToString());
     if (out == nullptr) {
       const HttpReply error = ErrorReply(exported);
       SendWhole(response, error);

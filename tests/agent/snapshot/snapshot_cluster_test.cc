@@ -420,7 +420,7 @@ TEST_F(SnapshotCluster, AClientThatDisconnectsMidwayReleasesTheExportAtOnce) {
   const int before = static_cast<int>(SnapshotRequestsServed(0));
   ASSERT_GE(before, 1);  // the save above
   for (int round = 0; round < 3; ++round) {
-    Poco::Net::StreamSocket socket;
+    Poco::Net::StreamSocket socket(Poco::Net::SocketAddress::IPv4);
     socket.setReceiveBufferSize(4096);
     socket.connect(Poco::Net::SocketAddress("127.0.0.1", agents_[0].client_port),
                    Poco::Timespan(5, 0));
@@ -443,6 +443,14 @@ TEST_F(SnapshotCluster, AClientThatDisconnectsMidwayReleasesTheExportAtOnce) {
     }
     EXPECT_EQ(SnapshotRequestsServed(0), before + round + 1) << "round " << round;
   }
+  // Each stream was cut short, not finished into the socket buffers.
+  const std::string log = LogOf(0);
+  size_t abandoned = 0;
+  for (size_t at = log.find("abandoned by the client"); at != std::string::npos;
+       at = log.find("abandoned by the client", at + 1)) {
+    ++abandoned;
+  }
+  EXPECT_EQ(abandoned, 3u) << LogTail(0, 20);
   // The member goes on serving writes and whole snapshots.
   ASSERT_TRUE(Put(0, "/after/disconnects", "ok").ok());
   ToolResult saved = Save(0, root_ + "/after.db");
