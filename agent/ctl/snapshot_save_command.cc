@@ -49,6 +49,7 @@ int RunSnapshotSave(const ParsedFlags& flags, CommandEnv& env) {
   restore::SnapshotStreamCheck check;
   const store::SnapshotProgress progress = TerminalProgress(env.err, "saving " + path);
   Status failure = Status::Ok();
+  uint64_t shown_percent = 101;
   const auto idle =
       std::max<std::chrono::nanoseconds>(env.client.options().command_timeout, kMinIdleTimeout);
   Status streamed = env.client.Stream(
@@ -62,8 +63,13 @@ int RunSnapshotSave(const ParsedFlags& flags, CommandEnv& env) {
         failure = check.Add(*blob);
         if (failure.ok()) failure = file.Write(*blob);
         if (!failure.ok()) return false;
-        if (progress)
-          progress(check.received(), check.received() + GetUint64(result, "remaining_bytes"));
+        // At most one redraw per percent: a message is only 32 KiB.
+        const uint64_t total = check.received() + GetUint64(result, "remaining_bytes");
+        const uint64_t percent = total == 0 ? 100 : check.received() * 100 / total;
+        if (progress && (percent != shown_percent || check.received() == total)) {
+          shown_percent = percent;
+          progress(check.received(), total);
+        }
         return true;
       });
   if (failure.ok()) failure = streamed;
