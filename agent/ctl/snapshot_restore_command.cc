@@ -3,17 +3,10 @@
 #include "agent/ctl/build_report.h"
 #include "agent/ctl/progress_line.h"
 #include "agent/ctl/snapshot_commands.h"
+#include "agent/daemon/agent_config.h"
 #include "agent/restore/data_dir_builder.h"
 
 namespace shadekv::ctl {
-namespace {
-
-// The agent's defaults (agent/daemon/agent_config.h), as etcdctl uses etcd's.
-constexpr char kDefaultName[] = "default";
-constexpr char kDefaultPeerUrl[] = "tcp://127.0.0.1:2380";
-constexpr char kDefaultToken[] = "shadekv-cluster";
-
-}  // namespace
 
 std::vector<FlagSpec> SnapshotRestoreFlagSpecs() {
   return {{"data-dir", 0, FlagKind::kString},
@@ -35,14 +28,17 @@ int RunSnapshotRestore(const ParsedFlags& flags, CommandEnv& env) {
                 Status::Unimplemented("table not supported as output format"));
   }
   const std::string& file = flags.positionals[0];
+  // The agent's own defaults, as etcdctl uses etcd's: a member restored with
+  // no flags is the one `shadekv` with no flags would start.
+  const agent::AgentConfig defaults;
   restore::NewClusterSpec spec;
-  spec.name = flags.Get("name", kDefaultName);
+  spec.name = flags.Get("name", defaults.name);
   spec.initial_advertise_peer_urls =
-      SplitCommas(flags.Get("initial-advertise-peer-urls", kDefaultPeerUrl));
+      SplitCommas(flags.Get("initial-advertise-peer-urls", defaults.listen_peer_urls.front()));
   const std::string self_url =
       spec.initial_advertise_peer_urls.empty() ? "" : spec.initial_advertise_peer_urls[0];
   spec.initial_cluster = flags.Get("initial-cluster", spec.name + "=" + self_url);
-  spec.token = flags.Get("initial-cluster-token", kDefaultToken);
+  spec.token = flags.Get("initial-cluster-token", defaults.initial_cluster_token);
   restore::DataDirOptions options;
   if (Status bump = ParseRevisionBump(flags, &options.bump_revision, &options.mark_compacted);
       !bump.ok()) {

@@ -318,6 +318,15 @@ TEST_F(SnapshotCluster, StatusAndRestoreRefuseDamagedForeignAndEmptyFiles) {
   EXPECT_NE(occupied.err.find("not empty"), std::string::npos) << occupied.err;
   EXPECT_EQ(ReadFile(agents_[target].data_dir + "/keep.me"), "precious");
   EXPECT_EQ(fs::directory_iterator(agents_[target].data_dir)->path().filename(), "keep.me");
+  // etcdctl's defaults, mapped to the agent's: NAME.shadekv in the working
+  // directory, member "default" of a cluster of its own.
+  const std::string cwd = root_ + "/defaults";
+  fs::create_directories(cwd);
+  cluster_testing::CommandResult defaults = cluster_testing::RunCommand(
+      {ShadectlBinary(), "snapshot", "restore", root_ + "/base.db"}, cwd, milliseconds(60000));
+  EXPECT_EQ(defaults.exit_code, 0) << defaults.err;
+  EXPECT_TRUE(fs::is_directory(cwd + "/default.shadekv/kv"));
+  EXPECT_TRUE(fs::exists(cwd + "/default.shadekv/member.json"));
   // Argument errors are etcdctl's.
   ToolResult none = Ctl({"snapshot", "status"});
   EXPECT_EQ(none.exit_code, 128);
