@@ -60,7 +60,7 @@ int RunSnapshotSave(const ParsedFlags& flags, CommandEnv& env) {
                                      blob.status().message());
           return false;
         }
-        failure = check.Add(*blob);
+        failure = check.Add(*blob).WithContext("the snapshot stream from " + endpoints[0]);
         if (failure.ok()) failure = file.Write(*blob);
         if (!failure.ok()) return false;
         // At most one redraw per percent: a message is only 32 KiB.

@@ -15,12 +15,14 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
 #include "agent/restore/snapshot_inspect.h"
 #include "agent/server/member_directory.h"
 #include "tests/agent/cluster/watch_client.h"
+#include "tests/agent/ctl/etcd_fixture.h"
 #include "tests/agent/restore/restore_fixture.h"
 #include "tests/agent/restore/tool_run.h"
 
@@ -467,6 +469,48 @@ TEST_F(SnapshotCluster, AClientThatDisconnectsMidwayReleasesTheExportAtOnce) {
   int64_t now = 0;
   RangeAll(0, &now);
   EXPECT_EQ(StatusOf(root_ + "/after.db").revision, now);
+}
+
+// A real etcd 3.4 bolt snapshot, saved by etcdctl, is the foreign file users
+// will actually hold by mistake; and shadectl pointed at etcd's own snapshot
+// stream must refuse it before it reaches the final name.
+TEST(SnapshotForeign, AnEtcdBoltSnapshotIsRefusedByStatusRestoreAndSave) {
+  auto etcd = ctl::testing::EtcdProcess::Start("snapshot-foreign", milliseconds(30000));
+  ASSERT_TRUE(etcd.ok()) << etcd.status().ToString();
+  const std::string etcdctl = ctl::testing::FindInPath("etcdctl");
+  ASSERT_FALSE(etcdctl.empty()) << "etcdctl not found: run scripts/deps.sh";
+  char dir_template[] = "/tmp/shadekv-snapshot-foreign-XXXXXX";
+  ASSERT_NE(mkdtemp(dir_template), nullptr);
+  const std::string dir = dir_template;
+  const std::string bolt = dir + "/etcd.db";
+  const std::map<std::string, std::string> env = {{"ETCDCTL_API", "3"}};
+  auto put =
+      ctl::testing::RunProcess({etcdctl, "--endpoints", (*etcd)->endpoint(), "put", "/cfg/a", "1"},
+                               "", env, milliseconds(20000));
+  ASSERT_EQ(put.exit_code, 0) << put.err;
+  auto saved = ctl::testing::RunProcess(
+      {etcdctl, "--endpoints", (*etcd)->endpoint(), "snapshot", "save", bolt}, "", env,
+      milliseconds(30000));
+  ASSERT_EQ(saved.exit_code, 0) << saved.err;
+
+  ToolResult status = RunTool({ShadectlBinary(), "snapshot", "status", bolt}, milliseconds(30000));
+  EXPECT_EQ(status.exit_code, 1);
+  EXPECT_NE(status.err.find("not a shadekv store snapshot"), std::string::npos) << status.err;
+  ToolResult restored =
+      RunTool({ShadectlBinary(), "snapshot", "restore", bolt, "--data-dir", dir + "/restored"},
+              milliseconds(30000));
+  EXPECT_EQ(restored.exit_code, 1);
+  EXPECT_NE(restored.err.find("not a shadekv store snapshot"), std::string::npos) << restored.err;
+  EXPECT_FALSE(fs::exists(dir + "/restored"));
+  ToolResult from_etcd = RunTool({ShadectlBinary(), "--endpoints", (*etcd)->endpoint(), "snapshot",
+                                  "save", dir + "/via-gateway.db"},
+                                 milliseconds(30000));
+  EXPECT_EQ(from_etcd.exit_code, 5);
+  EXPECT_NE(from_etcd.err.find("not a shadekv store snapshot"), std::string::npos) << from_etcd.err;
+  EXPECT_FALSE(fs::exists(dir + "/via-gateway.db"));
+  EXPECT_FALSE(fs::exists(dir + "/via-gateway.db.part"));
+  std::error_code ec;
+  fs::remove_all(dir, ec);
 }
 
 }  // namespace
