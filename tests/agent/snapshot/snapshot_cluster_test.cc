@@ -9,10 +9,12 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
+#include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/StreamSocket.h>
 
 #include <atomic>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -469,6 +471,134 @@ TEST_F(SnapshotCluster, AClientThatDisconnectsMidwayReleasesTheExportAtOnce) {
   int64_t now = 0;
   RangeAll(0, &now);
   EXPECT_EQ(StatusOf(root_ + "/after.db").revision, now);
+}
+
+// A one-connection HTTP server on 127.0.0.1 that answers a snapshot request
+// with the given message lines (a real member's bytes, damaged in transit on
+// purpose: the one thing no real member will do on request), then either
+// ends the stream or stalls until told to stop.
+class ReplayServer {
+ public:
+  ReplayServer(std::vector<std::string> lines, bool stall)
+      : socket_(Poco::Net::SocketAddress("127.0.0.1", 0)) {
+    thread_ = std::thread([this, lines = std::move(lines), stall] {
+      try {
+        Poco::Net::StreamSocket client = socket_.acceptConnection();
+        client.setReceiveTimeout(Poco::Timespan(10, 0));
+        std::string request;
+        char buf[4096];
+        // Headers plus the 2-byte "{}" body.
+        while (request.find("\r\n\r\n") == std::string::npos ||
+               request.size() < request.find("\r\n\r\n") + 6) {
+          int n = client.receiveBytes(buf, sizeof(buf));
+          if (n <= 0) return;
+          request.append(buf, static_cast<size_t>(n));
+        }
+        std::string head =
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: "
+            "chunked\r\n\r\n";
+        client.sendBytes(head.data(), static_cast<int>(head.size()));
+        for (const std::string& line : lines) {
+          char size[32];
+          std::snprintf(size, sizeof(size), "%zx\r\n", line.size());
+          const std::string chunk = size + line + "\r\n";
+          client.sendBytes(chunk.data(), static_cast<int>(chunk.size()));
+        }
+        if (stall) {
+          const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+          while (!stop_ && std::chrono::steady_clock::now() < deadline) {
+            std::this_thread::sleep_for(milliseconds(20));
+          }
+        } else {
+          client.sendBytes("0\r\n\r\n", 5);
+        }
+        client.shutdown();
+      } catch (const Poco::Exception&) {
+        // shadectl went away first: nothing more to serve.
+      }
+    });
+  }
+  ~ReplayServer() {
+    stop_ = true;
+    socket_.close();
+    thread_.join();
+  }
+  std::string endpoint() const {
+    return "http://127.0.0.1:" + std::to_string(socket_.address().port());
+  }
+
+ private:
+  Poco::Net::ServerSocket socket_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
+
+// The gateway's message lines for `bytes` (32 KiB blobs, remaining_bytes).
+std::vector<std::string> MessagesOf(const std::string& bytes) {
+  std::vector<std::string> lines;
+  for (size_t at = 0; at < bytes.size(); at += 32768) {
+    const std::string blob = bytes.substr(at, 32768);
+    const size_t remaining = bytes.size() - at - blob.size();
+    lines.push_back("{\"result\":{" +
+                    (remaining == 0
+                         ? std::string()
+                         : "\"remaining_bytes\":\"" + std::to_string(remaining) + "\",") +
+                    "\"blob\":\"" + Base64(blob) + "\"}}\n");
+  }
+  return lines;
+}
+
+TEST_F(SnapshotCluster, SaveNeverRenamesAStreamThatEndedEarlyOrWasAlteredOrInterrupted) {
+  OneMemberWithSnapshot(120, 1000);
+  const std::string good = ReadFile(root_ + "/base.db");
+  std::vector<std::string> whole = MessagesOf(good);
+  ASSERT_GE(whole.size(), 3u);
+  const std::string file = root_ + "/replayed.db";
+  {
+    // The control: the same replay, undamaged, is saved.
+    ReplayServer server(whole, false);
+    ToolResult saved = Ctl({"--endpoints", server.endpoint(), "snapshot", "save", file});
+    EXPECT_EQ(saved.exit_code, 0) << saved.err;
+    EXPECT_EQ(ReadFile(file), good);
+    fs::remove(file);
+  }
+  {
+    std::vector<std::string> cut(whole.begin(), whole.end() - 1);
+    ReplayServer server(cut, false);
+    ToolResult saved = Ctl({"--endpoints", server.endpoint(), "snapshot", "save", file});
+    EXPECT_EQ(saved.exit_code, 5);
+    EXPECT_NE(saved.err.find("truncated"), std::string::npos) << saved.err;
+  }
+  {
+    std::string flipped = good;
+    flipped[good.size() / 2] ^= 0x20;
+    ReplayServer server(MessagesOf(flipped), false);
+    ToolResult saved = Ctl({"--endpoints", server.endpoint(), "snapshot", "save", file});
+    EXPECT_EQ(saved.exit_code, 5);
+    EXPECT_NE(saved.err.find("SHA-256"), std::string::npos) << saved.err;
+  }
+  EXPECT_FALSE(fs::exists(file));
+  EXPECT_FALSE(fs::exists(file + ".part"));
+  {
+    // Ctrl-C while the stream hangs: FILE.part goes, FILE never appears.
+    ReplayServer server({whole[0]}, true);
+    auto ctl = ctl::testing::BackgroundProcess::Start(
+        {ShadectlBinary(), "--endpoints", server.endpoint(), "snapshot", "save", file}, {});
+    ASSERT_TRUE(ctl.ok()) << ctl.status().ToString();
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!fs::exists(file + ".part") && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+    ASSERT_TRUE(fs::exists(file + ".part"));
+    std::this_thread::sleep_for(milliseconds(200));  // the first blob is written
+    (*ctl)->Signal(SIGINT);
+    Result<int> code = (*ctl)->Wait(milliseconds(10000));
+    ASSERT_TRUE(code.ok()) << code.status().ToString();
+    EXPECT_EQ(*code, 5) << (*ctl)->err();
+    EXPECT_NE((*ctl)->err().find("interrupt"), std::string::npos) << (*ctl)->err();
+  }
+  EXPECT_FALSE(fs::exists(file));
+  EXPECT_FALSE(fs::exists(file + ".part"));
 }
 
 // A real etcd 3.4 bolt snapshot, saved by etcdctl, is the foreign file users
