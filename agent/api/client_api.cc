@@ -23,6 +23,7 @@
 #include "agent/api/lease_forward.h"
 #include "agent/api/member_header.h"
 #include "agent/api/request_record.h"
+#include "agent/api/snapshot_handler.h"
 #include "agent/metrics/metrics.h"
 #include "store/txn_validation.h"
 
@@ -193,6 +194,11 @@ const std::map<std::string, Handler>& Routes() {
                return EncodeAlarmResponse(HeaderOf(m, m.CurrentRevision()), alarms);
              });
        }},
+      // Streams, served before routing (see handleRequest); listed to be known.
+      {"maintenance/snapshot",
+       [](agent::Member&, const std::string&, const agent::RequestOrigin&) {
+         return ErrorReply(Status::Internal("maintenance/snapshot is served as a stream"));
+       }},
       {"lease/grant", LeaseRoute("lease/grant")},
       {"lease/revoke", LeaseRoute("lease/revoke")},
       {"lease/timetolive", LeaseRoute("lease/timetolive")},
@@ -282,6 +288,10 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     RequestFacts facts;  // filled while serving, for the request record
     if (RouteKey(path, &key) && key == "lease/keepalive" && request.getMethod() == "POST") {
       http_status = ServeLeaseKeepAlive(*member_, request, response, max_body_);
+      Report(request, path, &facts, HttpReply{http_status, ""});
+    } else if (RouteKey(path, &key) && key == "maintenance/snapshot" &&
+               request.getMethod() == "POST") {
+      http_status = ServeSnapshot(*member_, request, response, max_body_);
       Report(request, path, &facts, HttpReply{http_status, ""});
     } else {
       HttpReply reply = Route(request, path, &facts);

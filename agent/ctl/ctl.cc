@@ -12,6 +12,7 @@
 #include "agent/ctl/commands.h"
 #include "agent/ctl/kv_requests.h"
 #include "agent/ctl/shadow_commands.h"
+#include "agent/ctl/snapshot_commands.h"
 #include "agent/ctl/watch_request.h"
 
 namespace shadekv::ctl {
@@ -122,6 +123,18 @@ const std::vector<Command>& Commands() {
        "Prints the audit records that match the filters",
        AuditQueryFlagSpecs(),
        RunAuditQuery},
+      {{"snapshot", "save"},
+       "Stores an etcd node backend snapshot to a given file",
+       {},
+       RunSnapshotSave},
+      {{"snapshot", "status"},
+       "Gets backend snapshot status of a given file (after verifying it)",
+       {},
+       RunSnapshotStatus},
+      {{"snapshot", "restore"},
+       "Restores a member snapshot to a new member data directory",
+       SnapshotRestoreFlagSpecs(),
+       RunSnapshotRestore},
       {{"shadow", "status"}, "Prints a shadow's applied revision and lag", {}, RunShadowStatus},
       {{"shadow", "replay"},
        "Prints a shadow's historical events from --from to --to",

@@ -1,51 +1,19 @@
 // `shadow fork` and `shadow promote`: a stopped shadow's data -> member data
 // dir(s) (agent/restore). Both export the shadow's mirror store to a
 // temporary snapshot file beside --out, then build --out from it.
-#include <unistd.h>
-
-#include <Poco/JSON/Object.h>
-
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 
+#include "agent/ctl/build_report.h"
 #include "agent/ctl/json_util.h"
+#include "agent/ctl/progress_line.h"
 #include "agent/ctl/shadow_commands.h"
 #include "agent/restore/data_dir_builder.h"
 #include "agent/restore/shadow_export.h"
 
 namespace shadekv::ctl {
 namespace {
-
-std::string Hex(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%llx", static_cast<unsigned long long>(v));
-  return buf;
-}
-
-std::vector<std::string> SplitCommas(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start <= text.size()) {
-    size_t comma = text.find(',', start);
-    std::string item = text.substr(start, comma == std::string::npos ? comma : comma - start);
-    if (!item.empty()) out.push_back(item);
-    if (comma == std::string::npos) break;
-    start = comma + 1;
-  }
-  return out;
-}
-
-// "<phase>: 12.0/40.3 MiB" redrawn in place, only when a person watches.
-store::SnapshotProgress TerminalProgress(CommandEnv& env, std::string phase) {
-  if (isatty(STDERR_FILENO) == 0) return {};
-  return [&env, phase](uint64_t done, uint64_t total) {
-    char line[128];
-    std::snprintf(line, sizeof(line), "\r%s: %.1f/%.1f MiB", phase.c_str(), done / 1048576.0,
-                  total / 1048576.0);
-    env.err << line << (done >= total ? "\n" : "") << std::flush;
-  };
-}
 
 struct BuildArgs {
   std::string shadow_dir;
@@ -75,17 +43,7 @@ Result<BuildArgs> ParseBuildArgs(const ParsedFlags& flags, bool fork) {
   } else if (fork) {
     return Status::InvalidArgument("--rev REV (the revision to fork at) is required");
   }
-  if (flags.Has("bump-revision")) {
-    Result<int64_t> bump = ParseGoInt64(flags.Get("bump-revision"), 10);
-    if (!bump.ok() || *bump < 0) {
-      return Status::InvalidArgument("--bump-revision must be a number >= 0");
-    }
-    args.bump = *bump;
-  }
-  args.mark_compacted = flags.GetBool("mark-compacted");
-  if (args.mark_compacted && args.bump == 0) {
-    return Status::InvalidArgument("--mark-compacted needs --bump-revision N (N > 0)");
-  }
+  SHADEKV_RETURN_IF_ERROR(ParseRevisionBump(flags, &args.bump, &args.mark_compacted));
   args.spec.name = flags.Get("name", fork ? "default" : "");
   args.spec.initial_advertise_peer_urls = SplitCommas(flags.Get("initial-advertise-peer-urls"));
   if (fork) {
@@ -114,30 +72,6 @@ Result<BuildArgs> ParseBuildArgs(const ParsedFlags& flags, bool fork) {
   return args;
 }
 
-void PrintBuilt(CommandEnv& env, const BuildArgs& args, const restore::BuiltDataDir& built,
-                const char* what) {
-  if (env.print.format == OutputFormat::kJson) {
-    Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
-    o->set("data_dir", args.out);
-    o->set("member_id", Hex(built.member_id));
-    o->set("cluster_id", Hex(built.cluster_id));
-    o->set("revision", built.revision);
-    o->set("compact_revision", built.compact_revision);
-    o->set("raft_index", built.raft_index);
-    o->set("members", static_cast<uint64_t>(built.members));
-    o->set("token", args.spec.token);
-    env.out << Stringify(o) << "\n";
-    return;
-  }
-  std::string start = "shadekv";
-  for (const std::string& f : built.start_flags) start += " " + f;
-  env.out << what << " " << args.out << ": revision " << built.revision << " (compacted at "
-          << built.compact_revision << "), member " << Hex(built.member_id) << " of new cluster "
-          << Hex(built.cluster_id) << " (" << built.members << " member"
-          << (built.members == 1 ? "" : "s") << ")\n"
-          << "start it with: " << start << "\n";
-}
-
 int RunBuild(const ParsedFlags& flags, CommandEnv& env, bool fork) {
   Result<BuildArgs> args = ParseBuildArgs(flags, fork);
   if (!args.ok()) return Fail(env, ArgsExitCode(args.status()), args.status());
@@ -151,7 +85,7 @@ int RunBuild(const ParsedFlags& flags, CommandEnv& env, bool fork) {
   if (!target.has_filename()) target = target.parent_path();  // "--out dir/"
   const std::string temp = target.string() + ".shadow-export.tmp";
   Result<restore::ShadowExport> exported = restore::ExportShadowSnapshot(
-      args->shadow_dir, temp, args->rev, TerminalProgress(env, "exporting the shadow's store"));
+      args->shadow_dir, temp, args->rev, TerminalProgress(env.err, "exporting the shadow's store"));
   if (!exported.ok()) return Fail(env, kExitError, exported.status());
   restore::DataDirOptions options;
   if (fork) {
@@ -160,13 +94,13 @@ int RunBuild(const ParsedFlags& flags, CommandEnv& env, bool fork) {
   }
   options.bump_revision = args->bump;
   options.mark_compacted = args->mark_compacted;
-  options.progress = TerminalProgress(env, "building " + args->out);
+  options.progress = TerminalProgress(env.err, "building " + args->out);
   Result<restore::BuiltDataDir> built =
       restore::BuildMemberDataDir(temp, args->out, args->spec, options);
   std::error_code ec;
   std::filesystem::remove(temp, ec);
   if (!built.ok()) return Fail(env, kExitError, built.status());
-  PrintBuilt(env, *args, *built, fork ? "forked" : "promoted");
+  PrintBuiltDataDir(env, args->out, args->spec.token, *built, fork ? "forked" : "promoted");
   return kExitSuccess;
 }
 
