@@ -7,6 +7,7 @@
 
 #include "agent/ctl/audit_commands.h"
 #include "agent/ctl/commands.h"
+#include "agent/ctl/curve_commands.h"
 #include "agent/ctl/kv_requests.h"
 #include "agent/ctl/shadow_commands.h"
 #include "agent/ctl/watch_request.h"
@@ -87,6 +88,10 @@ const std::vector<Command>& Commands() {
        "Observes and participates in leader election",
        {{"listen", 'l', FlagKind::kBool}},
        RunElect},
+      {{"curve", "keygen"},
+       "Writes a new CURVE keypair (--out DIR/NAME: NAME.key and NAME.pub)",
+       CurveKeygenFlagSpecs(),
+       RunCurveKeygen},
       {{"audit", "verify"},
        "Verifies the hash chain of audit log files",
        AuditVerifyFlagSpecs(),
