@@ -272,5 +272,41 @@ TEST_F(CurveClusterTest, OnlyAnAuthorizedSubscriberReadsTheBus) {
   EXPECT_NE(LogOf(0).find("refused a CURVE client with unauthorized key"), std::string::npos);
 }
 
+// shadekv-shadow follows a CURVE bus with its keys (live SUB, heartbeat
+// SUB and catch-up DEALER all need them) and serves what it mirrored.
+TEST_F(CurveClusterTest, ShadowWithKeysMirrorsACurveBus) {
+  MakeKey("publisher", false);
+  std::string shadow_key = MakeKey("shadow", true);
+  int pub_port = PickFreePort();
+  std::string bus = "tcp://127.0.0.1:" + std::to_string(pub_port);
+  StartClusterWithFlags(1, [&](int) {
+    return std::vector<std::string>{
+        "--plugin",        PUBLISHER_PLUGIN_PATH,
+        "--plugin-config", "publisher.listen=" + bus,
+        "--plugin-config", "publisher.catchup=tcp://127.0.0.1:" + std::to_string(PickFreePort()),
+        "--plugin-config", "publisher.heartbeat_ms=200",
+        "--plugin-config", "publisher.curve_key=" + root_ + "/keys/publisher",
+        "--plugin-config", "publisher.curve_authorized=" + root_ + "/authorized"};
+  });
+  ASSERT_GE(WaitForLeader({0}, milliseconds(30000)), 0);
+  ASSERT_TRUE(Put(0, "/shadowed", "yes").ok());
+  int shadow_port = PickFreePort();
+  Child shadow(
+      {SHADEKV_SHADOW_PATH, "--bus", bus, "--data-dir", root_ + "/shadow.data",
+       "--listen-client-urls", "http://127.0.0.1:" + std::to_string(shadow_port), "--bus-curve-key",
+       shadow_key, "--bus-curve-server-key", root_ + "/keys/publisher.pub"},
+      root_ + "/shadow.log");
+  ASSERT_TRUE(shadow.started());
+  const std::string body = "{\"key\":\"" + Base64("/shadowed") + "\"}";
+  auto mirrored = [&] {
+    Result<HttpReply> reply =
+        HttpCall(shadow_port, "POST", "/v3/kv/range", body, milliseconds(2000));
+    return reply.ok() && reply->status == 200 &&
+           reply->body.find(Base64("yes")) != std::string::npos;
+  };
+  EXPECT_TRUE(WaitUntil(mirrored, milliseconds(20000))) << ReadFile(root_ + "/shadow.log");
+  EXPECT_TRUE(shadow.Running());
+}
+
 }  // namespace
 }  // namespace shadekv::cluster_testing
