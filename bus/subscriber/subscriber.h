@@ -39,7 +39,7 @@ class SubscriberConsumer {
   virtual Status ApplyEvent(int64_t revision, std::string_view body) = 0;
 };
 
-// CURVE on the subscriber's sockets (bus/PROTOCOL.md section 6): it is the
+// CURVE on the subscriber's sockets (bus/PROTOCOL.md section 5): it is the
 // client on SUB and DEALER, with its own keypair, and must know each
 // publisher's public key. A publisher that does not authorize `keys`, or
 // whose key is not the one given, completes no handshake: nothing arrives.

@@ -19,7 +19,7 @@ struct PublisherConfig {
   // publisher.max_chunks: CATCHUP_EVENTS per request before an early
   // CATCHUP_END, so one subscriber cannot hold the I/O thread for long.
   uint64_t max_chunks_per_request = 16;
-  // CURVE on PUB and ROUTER (bus/PROTOCOL.md section 6), both or neither:
+  // CURVE on PUB and ROUTER (bus/PROTOCOL.md section 5), both or neither:
   // publisher.curve_key = PREFIX of the publisher's keypair (PREFIX.key),
   // publisher.curve_authorized = FILE|DIR of subscriber public keys allowed
   // to connect. The files are read by Publisher::Start. Empty: plaintext.
