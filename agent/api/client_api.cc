@@ -484,6 +484,11 @@ void RegisterMemberGauges(metrics::MetricsRegistry& metrics, agent::Member* memb
        [](const agent::MemberStatus& s) {
          return static_cast<double>(s.raft.transport.bad_frames + s.raft.transport.foreign_frames);
        }},
+      {"shadekv_network_peer_curve_refused_total",
+       "Peer CURVE handshakes refused: the client key is not authorized",
+       [](const agent::MemberStatus& s) {
+         return static_cast<double>(s.raft.transport.curve_refused);
+       }},
   };
   for (const Gauge& g : kGauges) {
     metrics.Gauge(g.name, g.help, [member, read = g.read] { return read(member->GetStatus()); });

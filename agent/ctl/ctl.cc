@@ -10,6 +10,7 @@
 #include "agent/ctl/auth_session.h"
 #include "agent/ctl/check_commands.h"
 #include "agent/ctl/commands.h"
+#include "agent/ctl/curve_commands.h"
 #include "agent/ctl/kv_requests.h"
 #include "agent/ctl/shadow_commands.h"
 #include "agent/ctl/snapshot_commands.h"
@@ -115,6 +116,10 @@ const std::vector<Command>& Commands() {
        "Revokes a key from a role",
        RolePermFlagSpecs(),
        RunRoleRevokePermission},
+      {{"curve", "keygen"},
+       "Writes a new CURVE keypair (--out DIR/NAME: NAME.key and NAME.pub)",
+       CurveKeygenFlagSpecs(),
+       RunCurveKeygen},
       {{"audit", "verify"},
        "Verifies the hash chain of audit log files",
        AuditVerifyFlagSpecs(),

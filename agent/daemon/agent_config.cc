@@ -226,6 +226,8 @@ const std::vector<std::string>& AgentFlagNames() {
       "experimental-corrupt-check-time",
       "log-level",
       "config-file",
+      "peer-curve-key",
+      "peer-curve-authorized",
   };
   return names;
 }
@@ -417,6 +419,16 @@ Result<AgentConfig> BuildAgentConfigFromValues(const FlagValues& all) {
                                      "': expected a positive duration like 10m or 200ms");
     }
     c.watch_progress_notify_interval = *d;
+  }
+  // CURVE on peer links: both or neither (a key without an allow list would
+  // accept any client; an allow list without a key encrypts nothing). The
+  // files are read by main.cc, so this stays free of I/O.
+  if (const std::string* v = get("peer-curve-key")) c.peer_curve_key = *v;
+  if (const std::string* v = get("peer-curve-authorized")) c.peer_curve_authorized = *v;
+  if (c.peer_curve_key.empty() != c.peer_curve_authorized.empty()) {
+    return Status::InvalidArgument(
+        "--peer-curve-key and --peer-curve-authorized go together: give both (CURVE on peer "
+        "links) or neither");
   }
   if (const std::string* v = get("log-level")) {
     if (*v != "debug" && *v != "info" && *v != "warn" && *v != "error") {

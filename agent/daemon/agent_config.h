@@ -68,6 +68,12 @@ struct AgentConfig {
   // --plugin-config entries, in the order given (a later entry for the same
   // NAME.KEY wins by the ABI's convention).
   std::vector<PluginConfigEntry> plugin_config;
+  // CURVE on peer links (agent/transport/peer_curve.h), both or neither:
+  // --peer-curve-key PREFIX (PREFIX.key, this member's keypair) and
+  // --peer-curve-authorized FILE|DIR (the members' public keys, labelled by
+  // member name or peer URL). Empty: plaintext peer links.
+  std::string peer_curve_key;
+  std::string peer_curve_authorized;
 };
 
 // Every value of every flag, in the order given.

@@ -25,7 +25,9 @@
 #include "agent/server/event_envelope.h"
 #include "agent/server/member.h"
 #include "agent/server/member_directory.h"
+#include "agent/transport/peer_curve.h"
 #include "shadekv/bus/codec.h"
+#include "shadekv/bus/curve_keys.h"
 #include "shadekv/plugin_host/plugin_host.h"
 
 namespace {
@@ -69,6 +71,8 @@ in ./default.shadekv. Every flag can also be set in --config-file as
                                      leader's periodic hashkv comparison (0: off)
   --plugin PATH                      load a plugin (.so); repeatable
   --plugin-config NAME.KEY=VALUE     a setting for plugin NAME; repeatable
+  --peer-curve-key PREFIX            CURVE on peer links: this member's keypair (PREFIX.key)
+  --peer-curve-authorized FILE|DIR   the members' public keys (labelled by member name)
   --log-level LEVEL                  debug, info (default), warn, error
   --config-file FILE                 read flags from FILE; the command line wins
   --help, --version
@@ -180,6 +184,21 @@ shadekv::maintenance::CorruptionCheckHooks CorruptionHooksFor(shadekv::agent::Me
   return hooks;
 }
 
+// Reads the peer CURVE key files named by the flags and matches the
+// authorized keys to the --initial-cluster members (peer_curve.h).
+Result<shadekv::agent::PeerCurveOptions> LoadPeerCurve(const shadekv::agent::AgentConfig& config) {
+  Result<shadekv::bus::CurveKeyPair> keys = shadekv::bus::LoadCurveKeyPair(config.peer_curve_key);
+  if (!keys.ok()) return keys.status().WithContext("--peer-curve-key");
+  Result<std::vector<shadekv::bus::AuthorizedKey>> authorized =
+      shadekv::bus::LoadAuthorizedKeys(config.peer_curve_authorized);
+  if (!authorized.ok()) return authorized.status().WithContext("--peer-curve-authorized");
+  std::vector<shadekv::agent::PeerCurveMember> members;
+  for (const shadekv::agent::InitialMember& m : config.initial_cluster) {
+    members.push_back({m.name, m.peer_urls});
+  }
+  return shadekv::agent::BuildPeerCurveOptions(*keys, *authorized, members, config.name);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -235,6 +254,14 @@ int main(int argc, char** argv) {
   options.snapshot_count = config->snapshot_count;
   options.max_request_bytes = static_cast<uint64_t>(config->max_request_bytes);
   options.watch_progress_notify_interval = config->watch_progress_notify_interval;
+  if (!config->peer_curve_key.empty()) {
+    Result<shadekv::agent::PeerCurveOptions> curve = LoadPeerCurve(*config);
+    if (!curve.ok()) return Fail(curve.status());
+    options.peer_curve = std::move(curve).value();
+    log.information("peer links use CURVE; " +
+                    std::to_string(options.peer_curve->authorized_client_keys.size()) +
+                    " authorized member keys");
+  }
 
   // Plugins load before the member starts, so a bad plugin stops us before
   // we bind anything and no applied revision escapes them. Their history

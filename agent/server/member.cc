@@ -77,6 +77,7 @@ Result<std::unique_ptr<Member>> Member::Start(const MemberOptions& options) {
   // Leave room for the envelope around the largest request etcd accepts.
   driver_options.max_proposal_bytes = options.max_request_bytes + 64 * 1024;
   driver_options.metrics = &member->metrics_;
+  driver_options.peer_curve = options.peer_curve;
   driver_options.seed = member->id_ ^ static_cast<uint64_t>(NowMs());
   SHADEKV_ASSIGN_OR_RETURN(member->driver_,
                            RaftDriver::Start(driver_options, member->log_.get(),

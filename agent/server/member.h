@@ -72,6 +72,8 @@ struct MemberOptions {
   // Appends Prometheus text to GET /metrics after the registry's own (the
   // plugin host's counters). Any thread. Null: nothing.
   std::function<void(std::string* out)> append_metrics;
+  // CURVE on the peer links (agent/transport/peer_curve.h); unset: plaintext.
+  std::optional<PeerCurveOptions> peer_curve;
 };
 
 struct LeaseGrantResult {

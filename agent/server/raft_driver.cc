@@ -113,6 +113,7 @@ Result<std::unique_ptr<RaftDriver>> RaftDriver::Start(const RaftDriverOptions& o
   PeerTransportOptions transport_options;
   transport_options.cluster_id = options.cluster_id;
   transport_options.self = options.id;
+  transport_options.curve = options.peer_curve;
   SHADEKV_ASSIGN_OR_RETURN(driver->transport_, PeerTransport::Create(zmq_context, transport_options,
                                                                      options.listen_peer_url));
   driver->bound_peer_endpoint_ = driver->transport_->bound_endpoint();

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include <optional>
 #include <zmq.hpp>
 
 #include "agent/metrics/metrics.h"
@@ -48,6 +49,7 @@ struct RaftDriverOptions {
   // Where fsync and apply latencies are recorded; may be null. Must outlive
   // the driver.
   metrics::MetricsRegistry* metrics = nullptr;
+  std::optional<PeerCurveOptions> peer_curve;  // unset: plaintext peer links
 };
 
 // Numbers a status endpoint or /metrics reads without stopping the loop.

@@ -23,7 +23,18 @@ Result<std::unique_ptr<PeerTransport>> PeerTransport::Create(zmq::context_t& con
                                                              const PeerTransportOptions& options,
                                                              const std::string& listen_url) {
   std::unique_ptr<PeerTransport> transport(new PeerTransport(context, options));
+  if (options.curve) {
+    SHADEKV_ASSIGN_OR_RETURN(
+        transport->authenticator_,
+        bus::CurveAuthenticator::Start(context, options.curve->authorized_client_keys,
+                                       "shadekv.transport"));
+  }
   try {
+    if (options.curve) {
+      transport->inbound_.set(zmq::sockopt::curve_server, 1);
+      transport->inbound_.set(zmq::sockopt::curve_secretkey, options.curve->keys.secret_key);
+      transport->inbound_.set(zmq::sockopt::zap_domain, "shadekv-peer");
+    }
     transport->inbound_.set(zmq::sockopt::linger, 0);
     // Peers that send frames above the limit are disconnected by ZeroMQ before
     // the bytes reach us.
@@ -46,8 +57,24 @@ Status PeerTransport::AddPeer(raft::NodeId id, const std::string& url) {
   if (id == options_.self) return Status::Ok();
   auto existing = peers_.find(id);
   if (existing != peers_.end() && existing->second.url == url) return Status::Ok();
+  const std::string* server_key = nullptr;
+  if (options_.curve) {
+    auto found = options_.curve->server_key_by_url.find(url);
+    if (found == options_.curve->server_key_by_url.end()) {
+      return Status::FailedPrecondition(
+          "member " + std::to_string(id) + " at " + url +
+          ": no CURVE public key for this peer URL in --peer-curve-authorized (label its key "
+          "with the member name from --initial-cluster or with the URL itself)");
+    }
+    server_key = &found->second;
+  }
   try {
     zmq::socket_t socket(context_, zmq::socket_type::push);
+    if (server_key != nullptr) {
+      socket.set(zmq::sockopt::curve_serverkey, *server_key);
+      socket.set(zmq::sockopt::curve_publickey, options_.curve->keys.public_key);
+      socket.set(zmq::sockopt::curve_secretkey, options_.curve->keys.secret_key);
+    }
     socket.set(zmq::sockopt::linger, 0);
     socket.set(zmq::sockopt::sndhwm, options_.send_queue_frames);
     // Queue only for peers we are actually connected to: a dead peer's frames

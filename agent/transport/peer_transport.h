@@ -8,6 +8,13 @@
 // decoded as hostile input: bad ones are counted, logged (rate-limited) and
 // dropped.
 //
+// With PeerTransportOptions::curve set, every link is encrypted and
+// authenticated with ZeroMQ CURVE (peer_curve.h): the PULL socket is a CURVE
+// server whose context gets a ZAP handler allowing only the authorized keys,
+// so a member without one never completes a handshake and its frames never
+// reach Raft; each PUSH socket is a CURVE client using the peer's public key.
+// The ZAP handler is per zmq context: one CURVE transport per context.
+//
 // Thread-safety: none. One thread (the agent's Raft loop) owns the transport
 // and makes every call, including Receive().
 #pragma once
@@ -16,12 +23,15 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <zmq.hpp>
 
 #include "agent/transport/peer_codec.h"
+#include "agent/transport/peer_curve.h"
+#include "shadekv/bus/curve_authenticator.h"
 #include "shadekv/common/status.h"
 #include "shadekv/raft/raw_node.h"
 
@@ -32,6 +42,7 @@ struct PeerTransportOptions {
   raft::NodeId self = raft::kNoNode;
   int send_queue_frames = 4096;  // PUSH high-water mark per peer
   PeerFrameLimits limits;
+  std::optional<PeerCurveOptions> curve;  // unset: plaintext links
 };
 
 struct PeerTransportStats {
@@ -40,6 +51,7 @@ struct PeerTransportStats {
   uint64_t frames_received = 0;
   uint64_t bad_frames = 0;      // undecodable
   uint64_t foreign_frames = 0;  // another cluster id, or addressed to another member
+  uint64_t curve_refused = 0;   // CURVE handshakes refused by the ZAP handler
 };
 
 class PeerTransport {
@@ -48,6 +60,8 @@ class PeerTransport {
   // tcp://127.0.0.1:2380; port 0 or * picks a free port, see bound_endpoint()).
   // Errors: kInvalidArgument for a malformed endpoint, kUnavailable when the
   // address is in use or cannot be bound; the message names the endpoint.
+  // With CURVE: kAlreadyExists when `context` already has a ZAP handler, and
+  // the authenticator's errors for bad keys.
   static Result<std::unique_ptr<PeerTransport>> Create(zmq::context_t& context,
                                                        const PeerTransportOptions& options,
                                                        const std::string& listen_url);
@@ -56,6 +70,7 @@ class PeerTransport {
   const std::string& bound_endpoint() const { return bound_endpoint_; }
 
   // Connects to a member's peer URL (replacing an earlier URL for the same id).
+  // With CURVE, kFailedPrecondition when no public key is known for `url`.
   Status AddPeer(raft::NodeId id, const std::string& url);
   void RemovePeer(raft::NodeId id);
   bool HasPeer(raft::NodeId id) const { return peers_.count(id) != 0; }
@@ -70,7 +85,11 @@ class PeerTransport {
   // cluster and member; everything else is counted in stats().
   std::vector<PeerFrame> Receive(std::chrono::milliseconds timeout);
 
-  const PeerTransportStats& stats() const { return stats_; }
+  PeerTransportStats stats() const {
+    PeerTransportStats stats = stats_;
+    if (authenticator_) stats.curve_refused = authenticator_->refused();
+    return stats;
+  }
 
   // For a caller that waits on the inbound socket together with other file
   // descriptors (zmq::poll) and then calls Receive(0ms).
@@ -82,6 +101,8 @@ class PeerTransport {
 
   zmq::context_t& context_;
   const PeerTransportOptions options_;
+  // Before the sockets: ZeroMQ may ask it about a handshake until they close.
+  std::unique_ptr<bus::CurveAuthenticator> authenticator_;
   zmq::socket_t inbound_;
   std::string bound_endpoint_;
   struct Peer {

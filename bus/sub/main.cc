@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <iostream>
 #include <memory>
+#include <optional>
 
 #include "bus/sub/event_json.h"
 #include "bus/sub/state_file.h"
@@ -126,6 +127,17 @@ int Main(int argc, char** argv) {
     std::cout << kSubUsage;
     return 0;
   }
+  // Keys first: a bad key file stops us before anything is loaded or read.
+  std::optional<SubscriberCurve> curve;
+  if (!options->curve_key.empty()) {
+    Result<SubscriberCurve> loaded =
+        LoadSubscriberCurve(options->curve_key, options->curve_server_keys);
+    if (!loaded.ok()) {
+      std::cerr << "shadekv-sub: " << loaded.status().message() << "\n";
+      return 2;
+    }
+    curve = std::move(loaded).value();
+  }
   int64_t applied = options->from_revision.value_or(1) - 1;
   if (!options->state_file.empty()) {
     Result<int64_t> saved = LoadAppliedRevision(options->state_file);
@@ -166,6 +178,7 @@ int Main(int argc, char** argv) {
   SubscriberOptions sub_options;
   sub_options.publishers = options->bus;
   sub_options.applied_revision = applied;
+  sub_options.curve = curve;
   auto subscriber = Subscriber::Create(sub_options, &consumer);
   if (!subscriber.ok()) {
     std::cerr << "shadekv-sub: " << subscriber.status().message() << "\n";

@@ -18,6 +18,8 @@ struct SubOptions {
   std::vector<std::string> plugins;                         // --plugin PATH (repeatable)
   std::vector<plugin_host::PluginSetting> plugin_settings;  // --plugin-config N.K=V
   std::string state_file;                                   // --state-file PATH
+  std::string curve_key;                                    // --bus-curve-key PREFIX (PREFIX.key)
+  std::vector<std::string> curve_server_keys;               // --bus-curve-server-key FILE[,FILE...]
   bool help = false;
 };
 

@@ -38,9 +38,37 @@ bool ReadMessage(zmq::socket_t& socket, std::vector<zmq::message_t>& frames, siz
   }
 }
 
+// Makes `socket` a CURVE client of the publisher at index `publisher`.
+void ApplyCurve(zmq::socket_t& socket, const std::optional<SubscriberCurve>& curve,
+                size_t publisher) {
+  if (!curve) return;
+  const std::vector<std::string>& keys = curve->server_public_keys;
+  socket.set(zmq::sockopt::curve_serverkey, keys.size() == 1 ? keys[0] : keys.at(publisher));
+  socket.set(zmq::sockopt::curve_publickey, curve->keys.public_key);
+  socket.set(zmq::sockopt::curve_secretkey, curve->keys.secret_key);
+}
+
 }  // namespace
 
+Result<SubscriberCurve> LoadSubscriberCurve(const std::string& key_prefix,
+                                            const std::vector<std::string>& server_key_files) {
+  SubscriberCurve curve;
+  Result<CurveKeyPair> keys = LoadCurveKeyPair(key_prefix);
+  if (!keys.ok()) return keys.status().WithContext("--bus-curve-key");
+  curve.keys = *keys;
+  if (server_key_files.empty()) {
+    return Status::InvalidArgument("--bus-curve-server-key is required with --bus-curve-key");
+  }
+  for (const std::string& file : server_key_files) {
+    Result<std::string> key = LoadCurvePublicKey(file);
+    if (!key.ok()) return key.status().WithContext("--bus-curve-server-key");
+    curve.server_public_keys.push_back(*key);
+  }
+  return curve;
+}
+
 struct Subscriber::Sockets {
+  std::optional<SubscriberCurve> curve;
   zmq::context_t context{1};
   std::vector<zmq::socket_t> subs;
   zmq::socket_t dealer;  // empty until the first catch-up
@@ -63,11 +91,29 @@ Result<std::unique_ptr<Subscriber>> Subscriber::Create(const SubscriberOptions& 
   config.publisher_count = options.publishers.size();
   config.applied_revision = options.applied_revision;
   SHADEKV_ASSIGN_OR_RETURN(Sequencer sequencer, Sequencer::Create(config, NowMs()));
+  if (options.curve) {
+    const SubscriberCurve& curve = *options.curve;
+    if (curve.server_public_keys.size() != 1 &&
+        curve.server_public_keys.size() != options.publishers.size()) {
+      return Status::InvalidArgument(
+          "bus subscriber: " + std::to_string(curve.server_public_keys.size()) +
+          " publisher public keys for " + std::to_string(options.publishers.size()) +
+          " publishers (give one for all, or one per publisher)");
+    }
+    for (const std::string& key : curve.server_public_keys) {
+      SHADEKV_RETURN_IF_ERROR(CheckZ85Key(key, "bus subscriber: publisher public key"));
+    }
+    SHADEKV_RETURN_IF_ERROR(CheckZ85Key(curve.keys.public_key, "bus subscriber: public key"));
+    SHADEKV_RETURN_IF_ERROR(CheckZ85Key(curve.keys.secret_key, "bus subscriber: secret key"));
+  }
   auto sockets = std::make_unique<Sockets>();
-  for (const std::string& endpoint : options.publishers) {
+  sockets->curve = options.curve;
+  for (size_t i = 0; i < options.publishers.size(); ++i) {
+    const std::string& endpoint = options.publishers[i];
     try {
       zmq::socket_t sub(sockets->context, zmq::socket_type::sub);
       sub.set(zmq::sockopt::linger, 0);
+      ApplyCurve(sub, sockets->curve, i);
       // Subscribe before connecting: rule 1, nothing falls between.
       sub.set(zmq::sockopt::subscribe, kEventTopic);
       sub.set(zmq::sockopt::subscribe, kHeartbeatTopic);
@@ -93,6 +139,7 @@ void Subscriber::StartCatchup(const CatchupStart& start) {
       // tag anyway).
       zmq::socket_t dealer(s.context, zmq::socket_type::dealer);
       dealer.set(zmq::sockopt::linger, 0);
+      ApplyCurve(dealer, s.curve, start.publisher);
       dealer.connect(start.endpoint);
       s.dealer = std::move(dealer);
       s.dealer_endpoint = start.endpoint;

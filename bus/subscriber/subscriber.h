@@ -16,10 +16,12 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "shadekv/bus/curve_keys.h"
 #include "shadekv/bus/sequencer.h"
 #include "shadekv/common/status.h"
 
@@ -37,9 +39,28 @@ class SubscriberConsumer {
   virtual Status ApplyEvent(int64_t revision, std::string_view body) = 0;
 };
 
+// CURVE on the subscriber's sockets (bus/PROTOCOL.md section 5): it is the
+// client on SUB and DEALER, with its own keypair, and must know each
+// publisher's public key. A publisher that does not authorize `keys`, or
+// whose key is not the one given, completes no handshake: nothing arrives.
+struct SubscriberCurve {
+  CurveKeyPair keys;
+  // One Z85 key for every publisher, or one per entry of `publishers` (same
+  // order); the catch-up DEALER uses the key of the publisher whose
+  // heartbeat named the endpoint.
+  std::vector<std::string> server_public_keys;
+};
+
+// Reads the subscriber's keypair (PREFIX.key) and the publishers' .pub files,
+// for the --bus-curve-key / --bus-curve-server-key flags of shadekv-sub and
+// shadekv-shadow. Errors name the flag and the file.
+Result<SubscriberCurve> LoadSubscriberCurve(const std::string& key_prefix,
+                                            const std::vector<std::string>& server_key_files);
+
 struct SubscriberOptions {
-  std::vector<std::string> publishers;  // PUB endpoints, at least one
-  int64_t applied_revision = 0;         // where the consumer stands
+  std::vector<std::string> publishers;   // PUB endpoints, at least one
+  int64_t applied_revision = 0;          // where the consumer stands
+  std::optional<SubscriberCurve> curve;  // unset: plaintext
   // Bounds and timeouts; publisher_count and applied_revision are set from
   // the fields above.
   SequencerConfig sequencer;
@@ -58,7 +79,8 @@ struct SubscriberStats {
 class Subscriber {
  public:
   // Connects and subscribes every SUB socket. kInvalidArgument for no
-  // publisher, a bad endpoint or a bad sequencer config.
+  // publisher, a bad endpoint or a bad sequencer config, and for CURVE keys
+  // that are not Z85 or a server key count other than 1 or one per publisher.
   static Result<std::unique_ptr<Subscriber>> Create(const SubscriberOptions& options,
                                                     SubscriberConsumer* consumer);
   ~Subscriber();

@@ -4,10 +4,12 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <optional>
 #include <vector>
 
 #include "plugins/publisher/catchup_server.h"
 #include "shadekv/bus/codec.h"
+#include "shadekv/bus/curve_keys.h"
 
 namespace shadekv::publisher {
 namespace {
@@ -43,8 +45,30 @@ Result<std::unique_ptr<Publisher>> Publisher::Start(const PublisherConfig& confi
                                                     const shadekv_plugin_host* host) {
   if (host == nullptr) return Status::InvalidArgument("publisher: no host table");
   std::unique_ptr<Publisher> p(new Publisher(config, host));
+  std::optional<bus::CurveKeyPair> curve_keys;
+  if (!config.curve_key.empty()) {
+    Result<bus::CurveKeyPair> keys = bus::LoadCurveKeyPair(config.curve_key);
+    if (!keys.ok()) return keys.status().WithContext("publisher.curve_key");
+    Result<std::vector<bus::AuthorizedKey>> authorized =
+        bus::LoadAuthorizedKeys(config.curve_authorized);
+    if (!authorized.ok()) return authorized.status().WithContext("publisher.curve_authorized");
+    std::vector<std::string> allowed;
+    for (const bus::AuthorizedKey& key : *authorized) allowed.push_back(key.public_key);
+    SHADEKV_ASSIGN_OR_RETURN(p->authenticator_, bus::CurveAuthenticator::Start(
+                                                    p->context_, allowed, "shadekv.publisher"));
+    curve_keys = *keys;
+  }
   const std::string* binding = &config.listen;
   try {
+    if (curve_keys) {
+      // Subscribers read nothing without a handshake the ZAP handler allowed,
+      // on the live stream and on catch-up alike.
+      for (zmq::socket_t* socket : {&p->pub_, &p->router_}) {
+        socket->set(zmq::sockopt::curve_server, 1);
+        socket->set(zmq::sockopt::curve_secretkey, curve_keys->secret_key);
+        socket->set(zmq::sockopt::zap_domain, "shadekv-bus");
+      }
+    }
     p->pub_.set(zmq::sockopt::sndhwm, config.send_hwm);
     p->pub_.set(zmq::sockopt::linger, 0);
     p->pub_.bind(config.listen);

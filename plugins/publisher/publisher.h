@@ -20,6 +20,7 @@
 #include <zmq.hpp>
 
 #include "plugins/publisher/publisher_config.h"
+#include "shadekv/bus/curve_authenticator.h"
 #include "shadekv/common/status.h"
 #include "shadekv/plugin.h"
 
@@ -34,10 +35,15 @@ struct PublisherCounters {
   std::atomic<uint64_t> abandoned_streams{0};   // peer gone or full too long, or stopping
 };
 
+// The number of CURVE handshakes refused (unauthorized subscriber keys); 0
+// without CURVE.
+
 class Publisher {
  public:
   // Binds both sockets (errors name the endpoint: bad address, in use) and
-  // starts both threads. `host` must outlive the publisher.
+  // starts both threads. `host` must outlive the publisher. With CURVE
+  // configured, reads the key files first (their errors name the file and
+  // the config key) and makes both sockets CURVE servers.
   static Result<std::unique_ptr<Publisher>> Start(const PublisherConfig& config,
                                                   const shadekv_plugin_host* host);
   ~Publisher();  // stops and joins both threads
@@ -50,6 +56,7 @@ class Publisher {
   const std::string& pub_endpoint() const { return pub_endpoint_; }
   const std::string& catchup_endpoint() const { return catchup_endpoint_; }
   const PublisherCounters& counters() const { return counters_; }
+  uint64_t curve_refused() const { return authenticator_ ? authenticator_->refused() : 0; }
 
  private:
   Publisher(const PublisherConfig& config, const shadekv_plugin_host* host);
@@ -64,6 +71,9 @@ class Publisher {
   const PublisherConfig config_;
   const shadekv_plugin_host* host_;
   zmq::context_t context_;
+  // CURVE only: the ZAP handler of context_ (so declared after it), which
+  // allows the authorized subscribers on both PUB and ROUTER.
+  std::unique_ptr<bus::CurveAuthenticator> authenticator_;
   zmq::socket_t pub_;
   zmq::socket_t router_;    // the catch-up thread only, once started
   zmq::socket_t pipe_in_;   // PULL, I/O thread

@@ -32,11 +32,19 @@ Result<PublisherConfig> ParsePublisherConfig(
       config.send_hwm = static_cast<int>(hwm);
     } else if (key == "max_chunks") {
       SHADEKV_ASSIGN_OR_RETURN(config.max_chunks_per_request, ParsePositive(key, value, 1'000'000));
+    } else if (key == "curve_key" || key == "curve_authorized") {
+      if (value.empty()) return Status::InvalidArgument("publisher." + key + ": empty path");
+      (key == "curve_key" ? config.curve_key : config.curve_authorized) = value;
     } else {
-      return Status::InvalidArgument(
-          "publisher: unknown setting \"" + key +
-          "\" (known: listen, catchup, heartbeat_ms, send_hwm, max_chunks)");
+      return Status::InvalidArgument("publisher: unknown setting \"" + key +
+                                     "\" (known: listen, catchup, heartbeat_ms, send_hwm, "
+                                     "max_chunks, curve_key, curve_authorized)");
     }
+  }
+  if (config.curve_key.empty() != config.curve_authorized.empty()) {
+    return Status::InvalidArgument(
+        "publisher.curve_key and publisher.curve_authorized go together: a key alone would "
+        "accept any subscriber");
   }
   if (config.listen == config.catchup) {
     return Status::InvalidArgument("publisher.listen and publisher.catchup must differ");

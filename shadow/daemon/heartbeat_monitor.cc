@@ -22,12 +22,19 @@ int64_t HeartbeatMonitor::SteadyNowMs() {
 }
 
 Result<std::unique_ptr<HeartbeatMonitor>> HeartbeatMonitor::Start(
-    const std::vector<std::string>& endpoints) {
+    const std::vector<std::string>& endpoints, const std::optional<bus::SubscriberCurve>& curve) {
   auto sockets = std::make_unique<Sockets>();
-  for (const std::string& endpoint : endpoints) {
+  for (size_t i = 0; i < endpoints.size(); ++i) {
+    const std::string& endpoint = endpoints[i];
     try {
       zmq::socket_t sub(sockets->context, zmq::socket_type::sub);
       sub.set(zmq::sockopt::linger, 0);
+      if (curve) {
+        const std::vector<std::string>& keys = curve->server_public_keys;
+        sub.set(zmq::sockopt::curve_serverkey, keys.size() == 1 ? keys[0] : keys.at(i));
+        sub.set(zmq::sockopt::curve_publickey, curve->keys.public_key);
+        sub.set(zmq::sockopt::curve_secretkey, curve->keys.secret_key);
+      }
       sub.set(zmq::sockopt::subscribe, bus::kHeartbeatTopic);
       sub.connect(endpoint);
       sockets->subs.push_back(std::move(sub));

@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "bus/subscriber/subscriber.h"
 #include "shadekv/common/status.h"
 
 namespace shadekv::shadow {
@@ -32,9 +33,11 @@ struct PublisherHeard {
 
 class HeartbeatMonitor {
  public:
-  // Connects one SUB per endpoint and starts listening. kInvalidArgument
-  // for an endpoint ZeroMQ refuses.
-  static Result<std::unique_ptr<HeartbeatMonitor>> Start(const std::vector<std::string>& endpoints);
+  // Connects one SUB per endpoint and starts listening (as a CURVE client
+  // when `curve` is set). kInvalidArgument for an endpoint ZeroMQ refuses.
+  static Result<std::unique_ptr<HeartbeatMonitor>> Start(
+      const std::vector<std::string>& endpoints,
+      const std::optional<bus::SubscriberCurve>& curve = std::nullopt);
   ~HeartbeatMonitor();
 
   std::vector<PublisherHeard> Snapshot() const;

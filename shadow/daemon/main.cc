@@ -10,6 +10,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -92,12 +93,20 @@ int main(int argc, char** argv) {
   shadekv::shadow::MirrorHistory history(mirror->get());
   shadekv::watch::WatchHub hub(&history, shadekv::watch::WatchHubOptions{});
 
+  std::optional<shadekv::bus::SubscriberCurve> curve;
+  if (!options->bus_curve_key.empty()) {
+    Result<shadekv::bus::SubscriberCurve> loaded =
+        shadekv::bus::LoadSubscriberCurve(options->bus_curve_key, options->bus_curve_server_keys);
+    if (!loaded.ok()) return Fail(loaded.status());
+    curve = std::move(loaded).value();
+  }
   Result<std::unique_ptr<shadekv::shadow::HeartbeatMonitor>> heartbeats =
-      shadekv::shadow::HeartbeatMonitor::Start(options->bus);
+      shadekv::shadow::HeartbeatMonitor::Start(options->bus, curve);
   if (!heartbeats.ok()) return Fail(heartbeats.status());
 
   shadekv::shadow::ShadowFeederOptions feeder_options;
   feeder_options.publishers = options->bus;
+  feeder_options.curve = curve;
   feeder_options.retention = options->retention;
   feeder_options.progress_on_tty = isatty(STDERR_FILENO) == 1;
   shadekv::shadow::ShadowFeeder feeder(mirror->get(), &hub, feeder_options);

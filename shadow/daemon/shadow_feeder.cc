@@ -48,6 +48,7 @@ ShadowFeeder::~ShadowFeeder() { Stop(); }
 Result<std::unique_ptr<bus::Subscriber>> ShadowFeeder::NewDriver() {
   bus::SubscriberOptions options;
   options.publishers = options_.publishers;
+  options.curve = options_.curve;
   options.applied_revision = mirror_->AppliedRevision();
   return bus::Subscriber::Create(options, this);
 }

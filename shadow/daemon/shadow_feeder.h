@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +29,7 @@ namespace shadekv::shadow {
 
 struct ShadowFeederOptions {
   std::vector<std::string> publishers;
+  std::optional<bus::SubscriberCurve> curve;  // unset: plaintext bus
   RetentionPolicy retention;
   // Where progress goes during the initial sync: a rewritten line on a
   // terminal, else a log line every `progress_interval`.

@@ -19,6 +19,9 @@ JSON gateway; every write is refused.
   --retention R               history to keep: all (default), N revisions, or
                               a duration such as 72h, 90m, 30s, 7d
   --log-level LEVEL           debug, info (default), warn, error
+  --bus-curve-key PREFIX      CURVE on the bus: this shadow's keypair (PREFIX.key)
+  --bus-curve-server-key F[,F...]
+                              the publishers' .pub files (one, or one per --bus EP)
   --help, --version
 )";
 
@@ -87,8 +90,11 @@ Result<RetentionPolicy> ParseRetention(const std::string& text) {
 
 Result<ShadowOptions> ParseShadowOptions(const std::vector<std::string>& args) {
   static const std::map<std::string, bool> kTakesValue = {
-      {"name", true},      {"data-dir", true},  {"bus", true},   {"listen-client-urls", true},
-      {"retention", true}, {"log-level", true}, {"help", false}, {"version", false}};
+      {"name", true},          {"data-dir", true},
+      {"bus", true},           {"listen-client-urls", true},
+      {"retention", true},     {"log-level", true},
+      {"help", false},         {"version", false},
+      {"bus-curve-key", true}, {"bus-curve-server-key", true}};
   std::map<std::string, std::string> values;
   ShadowOptions options;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -166,6 +172,28 @@ Result<ShadowOptions> ParseShadowOptions(const std::vector<std::string>& args) {
                                      "': want debug, info, warn or error");
     }
     options.log_level = level;
+  }
+  if (auto it = values.find("bus-curve-key"); it != values.end()) {
+    if (it->second.empty()) return Status::InvalidArgument("--bus-curve-key must not be empty");
+    options.bus_curve_key = it->second;
+  }
+  if (auto it = values.find("bus-curve-server-key"); it != values.end()) {
+    for (const std::string& file : SplitComma(it->second)) {
+      if (file.empty()) {
+        return Status::InvalidArgument("--bus-curve-server-key '" + it->second +
+                                       "': empty file name");
+      }
+      options.bus_curve_server_keys.push_back(file);
+    }
+  }
+  if (options.bus_curve_key.empty() != options.bus_curve_server_keys.empty()) {
+    return Status::InvalidArgument(
+        "--bus-curve-key and --bus-curve-server-key go together (CURVE needs both)");
+  }
+  if (options.bus_curve_server_keys.size() > 1 &&
+      options.bus_curve_server_keys.size() != options.bus.size()) {
+    return Status::InvalidArgument(
+        "--bus-curve-server-key: give one key file for all --bus endpoints, or one per endpoint");
   }
   return options;
 }

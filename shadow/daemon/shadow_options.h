@@ -27,6 +27,10 @@ struct ShadowOptions {
   std::vector<std::string> listen_urls = {"http://127.0.0.1:2479"};
   RetentionPolicy retention;
   std::string log_level = "info";  // debug, info, warn, error
+  // CURVE on the bus, both or neither: --bus-curve-key PREFIX (PREFIX.key)
+  // and --bus-curve-server-key FILE[,FILE...] (publishers' .pub files).
+  std::string bus_curve_key;
+  std::vector<std::string> bus_curve_server_keys;
   bool help = false;
   bool version = false;
 };

@@ -52,6 +52,20 @@ TEST(AgentConfigTest, ThreeMemberClusterFlags) {
   EXPECT_EQ(c->heartbeat_interval.count(), 50);
 }
 
+TEST(AgentConfigTest, PeerCurveFlagsGoTogether) {
+  Result<AgentConfig> both =
+      BuildAgentConfig({{"peer-curve-key", "keys/a"}, {"peer-curve-authorized", "keys/members"}});
+  ASSERT_TRUE(both.ok()) << both.status().ToString();
+  EXPECT_EQ(both->peer_curve_key, "keys/a");
+  EXPECT_EQ(both->peer_curve_authorized, "keys/members");
+  EXPECT_TRUE(BuildAgentConfig({})->peer_curve_key.empty());
+  for (const char* only : {"peer-curve-key", "peer-curve-authorized"}) {
+    Result<AgentConfig> half = BuildAgentConfig({{only, "x"}});
+    ASSERT_EQ(half.status().code(), StatusCode::kInvalidArgument) << only;
+    EXPECT_NE(half.status().message().find("go together"), std::string::npos);
+  }
+}
+
 TEST(AgentConfigTest, RejectsBadValuesNamingFlagAndFix) {
   auto message = [](std::map<std::string, std::string> flags) {
     Result<AgentConfig> c = BuildAgentConfig(flags);

@@ -1,12 +1,18 @@
 // The publisher plugin (loaded through the real PluginHost, backed by a real
 // MvccStore) and the subscriber driver, over real sockets on 127.0.0.1:
 // live delivery, catch-up from history and across a compaction, failover,
-// a slow consumer, hostile frames on both sides, init errors.
+// a slow consumer, hostile frames on both sides, init errors; CURVE.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <random>
+#include <thread>
 
 #include "shadekv/bus/codec.h"
+#include "shadekv/bus/curve_keys.h"
 #include "tests/bus/bus_test_util.h"
 #include "tests/bus/store_host_services.h"
 #include "tests/store/temp_dir.h"
@@ -468,6 +474,97 @@ TEST_F(PubSubTest, InitErrorsNameTheProblem) {
       {{"publisher", "listen", first->pub}, {"publisher", "catchup", "tcp://127.0.0.1:*"}});
   EXPECT_NE(in_use.find(first->pub), std::string::npos) << in_use;
   EXPECT_NE(in_use.find("in use"), std::string::npos) << in_use;
+}
+
+}  // namespace
+}  // namespace shadekv::bus::testing
+
+namespace shadekv::bus::testing {
+namespace {
+
+// CURVE (bus/PROTOCOL.md section 6): keys in the test's temp dir; the
+// publisher authorizes only "good".
+class CurvePubSubTest : public PubSubTest {
+ protected:
+  void SetUp() override {
+    PubSubTest::SetUp();
+    std::filesystem::create_directories(dir_.Sub("authorized"));
+    for (const char* name : {"publisher", "good", "bad"}) {
+      Result<CurveKeyPair> pair = GenerateCurveKeyPair();
+      ASSERT_TRUE(pair.ok());
+      ASSERT_TRUE(WriteCurveKeyPair(dir_.Sub(name), *pair).ok());
+      pairs_[name] = *pair;
+    }
+    std::ofstream(dir_.Sub("authorized/good.pub"))
+        << FormatPublicKeyFile(pairs_["good"].public_key);
+  }
+
+  std::vector<std::pair<std::string, std::string>> CurveSettings() {
+    return {{"curve_key", dir_.Sub("publisher")}, {"curve_authorized", dir_.Sub("authorized")}};
+  }
+
+  std::unique_ptr<Subscriber> MakeCurveSubscriber(const std::string& pub, const char* name,
+                                                  RecordingConsumer* consumer) {
+    SubscriberOptions options;
+    options.publishers = {pub};
+    options.sequencer.heartbeat_timeout_ms = 500;
+    options.sequencer.catchup_timeout_ms = 1000;
+    options.sequencer.catchup_retry_ms = 50;
+    if (name != nullptr) {
+      options.curve = SubscriberCurve{pairs_[name], {pairs_["publisher"].public_key}};
+    }
+    Result<std::unique_ptr<Subscriber>> s = Subscriber::Create(options, consumer);
+    EXPECT_TRUE(s.ok()) << s.status().ToString();
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+
+  std::map<std::string, CurveKeyPair> pairs_;
+};
+
+TEST_F(CurvePubSubTest, AuthorizedSubscriberGetsSnapshotAndEventsOthersGetNothing) {
+  Write(5, {});
+  Result<LoadedPublisher> pub = LoadPublisher(services_.get(), CurveSettings());
+  ASSERT_TRUE(pub.ok()) << pub.status().ToString();
+  RecordingConsumer good_consumer(0), bad_consumer(0), plain_consumer(0);
+  RunningSubscriber good(MakeCurveSubscriber(pub->pub, "good", &good_consumer));
+  RunningSubscriber bad(MakeCurveSubscriber(pub->pub, "bad", &bad_consumer));
+  RunningSubscriber plain(MakeCurveSubscriber(pub->pub, nullptr, &plain_consumer));
+  ASSERT_TRUE(WaitFor([&] { return good_consumer.applied() == Current(); }, 10s));
+  Write(20, {pub->host.get()});
+  ASSERT_TRUE(WaitFor([&] { return good_consumer.applied() == Current(); }, 10s))
+      << good_consumer.applied() << " of " << Current();
+  EXPECT_EQ(good_consumer.events().size(), 20u);
+  ExpectExactBodies(good_consumer);
+  // The same time and a bit more for the others: nothing at all, not even a
+  // heartbeat (they never learn the publisher's revision).
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(bad_consumer.applied(), 0);
+  EXPECT_EQ(plain_consumer.applied(), 0);
+  EXPECT_EQ(bad.Stats().latest_revision_seen, 0);
+  EXPECT_EQ(plain.Stats().latest_revision_seen, 0);
+  EXPECT_TRUE(good.Stop().ok());
+  EXPECT_TRUE(bad.Stop().ok());
+  EXPECT_TRUE(plain.Stop().ok());
+}
+
+TEST_F(CurvePubSubTest, BadCurveSettingsStopThePluginWithTheReason) {
+  Result<LoadedPublisher> half =
+      LoadPublisher(services_.get(), {{"curve_key", dir_.Sub("publisher")}});
+  ASSERT_FALSE(half.ok());
+  EXPECT_NE(half.status().message().find("go together"), std::string::npos)
+      << half.status().message();
+  ASSERT_EQ(::chmod(dir_.Sub("publisher.key").c_str(), 0644), 0);
+  Result<LoadedPublisher> open_key = LoadPublisher(services_.get(), CurveSettings());
+  ASSERT_FALSE(open_key.ok());
+  EXPECT_NE(open_key.status().message().find("chmod 600"), std::string::npos)
+      << open_key.status().message();
+  ASSERT_EQ(::chmod(dir_.Sub("publisher.key").c_str(), 0600), 0);
+  Result<LoadedPublisher> no_auth = LoadPublisher(
+      services_.get(),
+      {{"curve_key", dir_.Sub("publisher")}, {"curve_authorized", dir_.Sub("nothing-here")}});
+  ASSERT_FALSE(no_auth.ok());
+  EXPECT_NE(no_auth.status().message().find("curve_authorized"), std::string::npos)
+      << no_auth.status().message();
 }
 
 }  // namespace

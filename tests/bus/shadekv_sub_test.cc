@@ -52,6 +52,28 @@ TEST(SubOptionsTest, ParsesEveryFlagAndRejectsBadOnes) {
   }
 }
 
+TEST(SubOptionsTest, CurveFlagsGoTogetherAndMatchTheEndpoints) {
+  Result<SubOptions> one = ParseSubOptions({"--bus", "tcp://a:1,tcp://b:2", "--bus-curve-key",
+                                            "k/sub", "--bus-curve-server-key", "k/pub.pub"});
+  ASSERT_TRUE(one.ok()) << one.status().ToString();
+  EXPECT_EQ(one->curve_key, "k/sub");
+  EXPECT_EQ(one->curve_server_keys, std::vector<std::string>{"k/pub.pub"});
+  Result<SubOptions> each = ParseSubOptions({"--bus", "tcp://a:1,tcp://b:2", "--bus-curve-key",
+                                             "k/sub", "--bus-curve-server-key", "a.pub,b.pub"});
+  ASSERT_TRUE(each.ok()) << each.status().ToString();
+  EXPECT_EQ(each->curve_server_keys, (std::vector<std::string>{"a.pub", "b.pub"}));
+  for (std::vector<std::string> bad : std::vector<std::vector<std::string>>{
+           {"--bus", "x", "--bus-curve-key", "k"},
+           {"--bus", "x", "--bus-curve-server-key", "p.pub"},
+           {"--bus", "x", "--bus-curve-key", "", "--bus-curve-server-key", "p"},
+           {"--bus", "x", "--bus-curve-key", "k", "--bus-curve-server-key", "a,"},
+           {"--bus", "x,y,z", "--bus-curve-key", "k", "--bus-curve-server-key", "a,b"}}) {
+    Result<SubOptions> parsed = ParseSubOptions(bad);
+    ASSERT_FALSE(parsed.ok()) << ::testing::PrintToString(bad);
+    EXPECT_EQ(parsed.status().code(), StatusCode::kInvalidArgument);
+  }
+}
+
 TEST(EventJsonTest, LineCarriesWhoWhenAndBase64ChangesFilteredByPrefix) {
   ChangeEvent e;
   e.revision = 12;

@@ -34,6 +34,22 @@ TEST(ShadowOptions, ParsesEveryFlagInBothForms) {
   EXPECT_EQ(o->log_level, "debug");
 }
 
+TEST(ShadowOptions, CurveFlagsGoTogether) {
+  Result<ShadowOptions> o =
+      ParseShadowOptions({"--bus", "tcp://127.0.0.1:1", "--bus-curve-key", "keys/shadow",
+                          "--bus-curve-server-key=keys/publisher.pub"});
+  ASSERT_TRUE(o.ok()) << o.status().message();
+  EXPECT_EQ(o->bus_curve_key, "keys/shadow");
+  EXPECT_EQ(o->bus_curve_server_keys, std::vector<std::string>{"keys/publisher.pub"});
+  Result<ShadowOptions> half =
+      ParseShadowOptions({"--bus", "tcp://127.0.0.1:1", "--bus-curve-key", "keys/shadow"});
+  ASSERT_FALSE(half.ok());
+  EXPECT_NE(half.status().message().find("go together"), std::string::npos);
+  EXPECT_FALSE(ParseShadowOptions({"--bus", "tcp://127.0.0.1:1", "--bus-curve-key", "k",
+                                   "--bus-curve-server-key", "a,b"})
+                   .ok());
+}
+
 TEST(ShadowOptions, RejectsBadInputWithClearMessages) {
   struct Case {
     std::vector<std::string> args;
