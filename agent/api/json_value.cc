@@ -2,7 +2,7 @@
 // encoding/json scanner (scanner.go) and the string unquoting of decode.go.
 #include "agent/api/json_value.h"
 
-#include "agent/api/utf8.h"
+#include "shadekv/codec/utf8.h"
 
 #include <cstdint>
 
@@ -42,7 +42,7 @@ constexpr uint32_t kReplacementChar = 0xFFFD;
 // Length of the valid UTF-8 sequence at s[0], or 0 when it is invalid.
 size_t ValidUtf8Length(std::string_view s) {
   uint32_t rune = 0;
-  return DecodeUtf8(s, &rune);
+  return codec::DecodeUtf8(s, &rune);
 }
 
 // Go's quoteChar: how the scanner names an offending byte.

@@ -6,12 +6,15 @@
 #include <string>
 #include <string_view>
 
+#include "shadekv/codec/json_string.h"
+
 namespace shadekv::api {
 
-// Appends `s` as a JSON string literal escaped as Go does: \" \\ \n \r \t,
-// other control bytes as \u00XX (so \b is \u0008), '<' '>' '&' as \u003c
-// \u003e \u0026, U+2028/U+2029 as \u2028/\u2029, invalid UTF-8 as \ufffd.
-void AppendJsonString(std::string& out, std::string_view s);
+// Appends `s` as a JSON string literal escaped as Go does (see
+// shadekv/codec/json_string.h).
+inline void AppendJsonString(std::string& out, std::string_view s) {
+  codec::AppendGoJsonString(out, s);
+}
 
 // Builds one JSON object: Field() appends `"name":` after a comma when
 // needed; the caller then appends the value. Close() appends '}'.

@@ -15,6 +15,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include "shadekv/codec/json_string.h"
 #include "shadekv/common/status.h"
 
 namespace shadekv::ctl {
@@ -45,7 +46,7 @@ Poco::JSON::Object::Ptr GetObject(const Poco::JSON::Object::Ptr& object, const s
 Poco::JSON::Array::Ptr GetArray(const Poco::JSON::Object::Ptr& object, const std::string& key);
 
 // Go's encoding/json quoting of a string ("<" becomes "\u003c", as Go does).
-std::string GoJsonQuote(std::string_view text);
+inline std::string GoJsonQuote(std::string_view text) { return codec::GoJsonString(text); }
 
 // Rewrites a gateway response (protobuf JSON) into etcdctl's `-w json` text:
 // known int64/uint64 fields become bare numbers, and txn `responses` items

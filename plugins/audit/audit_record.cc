@@ -3,6 +3,8 @@
 // a library's map ordering or number formatting: the hash covers them.
 #include "plugins/audit/audit_record.h"
 
+#include "shadekv/codec/json_string.h"
+
 #include <Poco/Base64Decoder.h>
 #include <Poco/Base64Encoder.h>
 #include <Poco/DateTime.h>
@@ -18,88 +20,11 @@
 namespace shadekv::audit {
 namespace {
 
-// Length of the valid UTF-8 sequence starting at s[i], or 0 when invalid
-// (overlongs, surrogates and code points past U+10FFFF included).
-size_t Utf8SequenceLength(const std::string& s, size_t i) {
-  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
-  const unsigned char c = b(i);
-  size_t n = 0;
-  uint32_t cp = 0;
-  if (c < 0x80) return 1;
-  if (c >= 0xC2 && c <= 0xDF) {
-    n = 2;
-    cp = c & 0x1F;
-  } else if (c >= 0xE0 && c <= 0xEF) {
-    n = 3;
-    cp = c & 0x0F;
-  } else if (c >= 0xF0 && c <= 0xF4) {
-    n = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + n > s.size()) return 0;
-  for (size_t k = 1; k < n; ++k) {
-    if ((b(i + k) & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b(i + k) & 0x3F);
-  }
-  if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-      (cp >= 0xD800 && cp <= 0xDFFF)) {
-    return 0;
-  }
-  return n;
-}
-
-void AppendJsonString(const std::string& s, std::string& out) {
-  out += '"';
-  for (size_t i = 0; i < s.size();) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x80) {
-      size_t n = Utf8SequenceLength(s, i);
-      if (n == 0) {
-        out += "\\ufffd";
-        ++i;
-      } else {
-        out.append(s, i, n);
-        i += n;
-      }
-      continue;
-    }
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (c < 0x20 || c == 0x7F) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-    ++i;
-  }
-  out += '"';
-}
-
 void AppendMember(const char* name, const std::string& value, std::string& out) {
   out += ",\"";
   out += name;
   out += "\":";
-  AppendJsonString(value, out);
+  codec::AppendGoJsonString(out, value);
 }
 
 void AppendNumber(const char* name, int64_t value, std::string& out) {
@@ -140,7 +65,7 @@ std::string CanonicalJson(const AuditRecord& r) {
       const AuditChange& c = r.changes[i];
       if (i > 0) out += ',';
       out += "{\"type\":";
-      AppendJsonString(c.type, out);
+      codec::AppendGoJsonString(out, c.type);
       AppendMember("key", Base64Encode(c.key), out);
       if (c.value_size) AppendNumber("value_size", static_cast<int64_t>(*c.value_size), out);
       if (!c.value_sha256.empty()) AppendMember("value_sha256", c.value_sha256, out);

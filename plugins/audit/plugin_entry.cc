@@ -1,12 +1,7 @@
 // The audit plugin's C entry (plugins/include/shadekv/plugin.h). Nothing
-// thrown may cross the C boundary, so every callback catches.
-#include <algorithm>
-#include <cstring>
-#include <exception>
+// thrown may cross the C boundary, so every callback runs under Guard.
 #include <memory>
 #include <string>
-#include <utility>
-#include <vector>
 
 #include "plugins/audit/audit_plugin.h"
 #include "shadekv/plugin.h"
@@ -15,67 +10,37 @@
 namespace shadekv::audit {
 namespace {
 
+using plugin_support::Guard;
 using plugin_support::Log;
-using plugin_support::WriteError;
 
 int32_t Init(const shadekv_plugin_kv* config, size_t config_count, const shadekv_plugin_host* host,
              void** state, char* error, size_t error_capacity) {
-  try {
-    std::vector<std::pair<std::string, std::string>> entries =
-        plugin_support::ConfigEntries(config, config_count);
-    Result<std::unique_ptr<AuditPlugin>> plugin = AuditPlugin::Start(entries);
-    if (!plugin.ok()) {
-      WriteError(plugin.status().message(), error, error_capacity);
-      return SHADEKV_PLUGIN_ERROR;
-    }
-    if (host != nullptr && host->log != nullptr) {
-      const AuditWriter& w = (*plugin)->writer();
-      std::string line = "auditing to " + (*plugin)->config().writer.path + ", chain at seq " +
-                         std::to_string(w.last_seq()) + ", last revision " +
-                         std::to_string(w.LastLoggedRevision());
-      host->log(host->context, SHADEKV_LOG_INFO, line.c_str());
-    }
-    *state = plugin->release();
-    return SHADEKV_PLUGIN_OK;
-  } catch (const std::exception& e) {
-    WriteError(std::string("audit init failed: ") + e.what(), error, error_capacity);
-  } catch (...) {
-    WriteError("audit init failed with an unknown exception", error, error_capacity);
-  }
-  return SHADEKV_PLUGIN_ERROR;
-}
-
-template <typename Call>
-int32_t Guarded(Call call, const char* what, char* error, size_t error_capacity) {
-  try {
-    Status s = call();
-    if (s.ok()) return SHADEKV_PLUGIN_OK;
-    WriteError(s.message(), error, error_capacity);
-  } catch (const std::exception& e) {
-    WriteError(std::string("audit ") + what + " failed: " + e.what(), error, error_capacity);
-  } catch (...) {
-    WriteError(std::string("audit ") + what + " failed with an unknown exception", error,
-               error_capacity);
-  }
-  return SHADEKV_PLUGIN_ERROR;
+  return Guard("audit init", error, error_capacity, [&]() -> Status {
+    SHADEKV_ASSIGN_OR_RETURN(
+        std::unique_ptr<AuditPlugin> plugin,
+        AuditPlugin::Start(plugin_support::ConfigEntries(config, config_count)));
+    const AuditWriter& w = plugin->writer();
+    Log(host, SHADEKV_LOG_INFO,
+        "auditing to " + plugin->config().writer.path + ", chain at seq " +
+            std::to_string(w.last_seq()) + ", last revision " +
+            std::to_string(w.LastLoggedRevision()));
+    *state = plugin.release();
+    return Status::Ok();
+  });
 }
 
 int32_t OnEvent(void* state, const uint8_t* bytes, size_t len, char* error, size_t cap) {
-  return Guarded(
-      [&] {
-        return static_cast<AuditPlugin*>(state)->OnEvent(
-            std::string_view(reinterpret_cast<const char*>(bytes), len));
-      },
-      "on_event", error, cap);
+  return Guard("audit on_event", error, cap, [&] {
+    return static_cast<AuditPlugin*>(state)->OnEvent(
+        std::string_view(reinterpret_cast<const char*>(bytes), len));
+  });
 }
 
 int32_t OnRequest(void* state, const uint8_t* bytes, size_t len, char* error, size_t cap) {
-  return Guarded(
-      [&] {
-        return static_cast<AuditPlugin*>(state)->OnRequest(
-            std::string_view(reinterpret_cast<const char*>(bytes), len));
-      },
-      "on_request", error, cap);
+  return Guard("audit on_request", error, cap, [&] {
+    return static_cast<AuditPlugin*>(state)->OnRequest(
+        std::string_view(reinterpret_cast<const char*>(bytes), len));
+  });
 }
 
 // ABI v2's optional applied_revision: where shadekv-sub resumes after a
@@ -86,14 +51,6 @@ int32_t AppliedRevision(void* state, int64_t* revision) {
   return SHADEKV_PLUGIN_OK;
 }
 
-void Shutdown(void* state) {
-  try {
-    delete static_cast<AuditPlugin*>(state);
-  } catch (...) {
-    // Nothing can be reported from here; the host is unloading us.
-  }
-}
-
 const shadekv_plugin_descriptor kDescriptor = {
     .abi_version = SHADEKV_PLUGIN_ABI_VERSION,
     .struct_size = sizeof(shadekv_plugin_descriptor),
@@ -101,7 +58,7 @@ const shadekv_plugin_descriptor kDescriptor = {
     .init = &Init,
     .on_event = &OnEvent,
     .on_request = &OnRequest,
-    .shutdown = &Shutdown,
+    .shutdown = &plugin_support::DeleteState<AuditPlugin>,
     // The log is the position: after a restart inside shadekv-sub the host
     // hands over only revisions past the last one logged (no duplicates).
     .applied_revision = &AppliedRevision,

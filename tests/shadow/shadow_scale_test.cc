@@ -16,7 +16,6 @@
 
 #include <cstdlib>
 #include <functional>
-#include <mutex>
 #include <thread>
 
 #include "tests/agent/cluster/base64_text.h"
@@ -57,25 +56,6 @@ std::string RangeJson(const std::string& key, const std::string& range_end, int6
 
 class ShadowScaleTest : public ShadowFixture {
  protected:
-  // The writer threads read which members run while the test thread kills
-  // and restarts them: agents_[i].pid is shared under mu_.
-  std::vector<int> LiveClientPorts() {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<int> ports;
-    for (int i = 0; i < 3; ++i) {
-      if (Running(i)) ports.push_back(agents_[i].client_port);
-    }
-    return ports;
-  }
-  void KillMember(int i) {
-    std::lock_guard<std::mutex> lock(mu_);
-    Kill(i);
-  }
-  void RestartMember(int i) {
-    std::lock_guard<std::mutex> lock(mu_);
-    Restart(i);
-  }
-
   void ExpectSameRange(int member, const std::string& body) {
     Result<HttpReply> p = Call(member, "/v3/kv/range", body);
     Result<HttpReply> s = ShadowCall("/v3/kv/range", body);
@@ -85,8 +65,6 @@ class ShadowScaleTest : public ShadowFixture {
     EXPECT_EQ(s->status, p->status) << body;
     EXPECT_EQ(WithoutHeader(s->body), WithoutHeader(p->body)) << body;
   }
-
-  std::mutex mu_;
 };
 
 TEST_F(ShadowScaleTest, ShadowEqualsPrimaryAfterManyWritesWithShadowAndMemberKills) {
@@ -115,7 +93,7 @@ TEST_F(ShadowScaleTest, ShadowEqualsPrimaryAfterManyWritesWithShadowAndMemberKil
   ASSERT_NO_FATAL_FAILURE(StartShadow());
   ASSERT_NO_FATAL_FAILURE(at(0.30));
   // The shadow reads from the first --bus endpoint: member a's publisher.
-  KillMember(0);
+  Kill(0);
   ASSERT_NO_FATAL_FAILURE(at(0.40));
   Result<ShadowStatusView> before_kill = ShadowStatus();
   ASSERT_TRUE(before_kill.ok()) << before_kill.status().message();
@@ -138,7 +116,7 @@ TEST_F(ShadowScaleTest, ShadowEqualsPrimaryAfterManyWritesWithShadowAndMemberKil
       << (moved.ok() ? moved->publisher + " applied " + std::to_string(moved->applied)
                      : moved.status().message());
   ASSERT_NO_FATAL_FAILURE(at(0.60));
-  RestartMember(0);
+  Restart(0);
   ASSERT_TRUE(WaitUntil([&] { return writers.finished(); }, std::chrono::minutes(10)))
       << "writes stalled at " << writers.done() << " of " << total;
   writers.Join();

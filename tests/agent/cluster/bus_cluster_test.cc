@@ -28,7 +28,6 @@
 #include <fstream>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 #include <gmock/gmock.h>
@@ -196,27 +195,8 @@ class BusClusterTest : public ClusterFixture {
     return bus;
   }
 
-  std::vector<int> LiveClientPorts() {
-    std::lock_guard<std::mutex> lock(mu_);
-    std::vector<int> ports;
-    for (int i = 0; i < 3; ++i) {
-      if (Running(i)) ports.push_back(agents_[i].client_port);
-    }
-    return ports;
-  }
-
-  void KillMember(int i) {
-    std::lock_guard<std::mutex> lock(mu_);
-    Kill(i);
-  }
-  void RestartMember(int i) {
-    std::lock_guard<std::mutex> lock(mu_);
-    Restart(i);
-  }
-
   std::vector<int> pub_ports_;
   std::vector<int> catchup_ports_;
-  std::mutex mu_;  // agents_ between the writer threads and the test thread
 };
 
 TEST_F(BusClusterTest, EverySubscriberEndsWithTheExactSequenceAndThePrimarysState) {
@@ -250,9 +230,9 @@ TEST_F(BusClusterTest, EverySubscriberEndsWithTheExactSequenceAndThePrimarysStat
   a.Start(Bus());
   at(0.30);
   // Every subscriber reads from the first PUB endpoint: member 0's.
-  KillMember(0);
+  Kill(0);
   at(0.45);
-  RestartMember(0);
+  Restart(0);
   at(0.50);
   b.Kill();
   const int64_t b_stopped_at = b.AppliedRevision();

@@ -207,7 +207,7 @@ void ClusterFixture::SetUp() {
 
 void ClusterFixture::TearDown() {
   for (size_t i = 0; i < agents_.size(); ++i) {
-    if (agents_[i].pid > 0) Kill(static_cast<int>(i));
+    if (Running(static_cast<int>(i))) Kill(static_cast<int>(i));
   }
   if (HasFailure()) {
     for (size_t i = 0; i < agents_.size(); ++i) {
@@ -279,6 +279,11 @@ int ClusterFixture::PrepareJoiner(const std::string& name) {
 }
 
 void ClusterFixture::Start(int i) {
+  std::lock_guard<std::mutex> lock(procs_mu_);
+  SpawnLocked(i);
+}
+
+void ClusterFixture::SpawnLocked(int i) {
   Agent& a = agents_[i];
   ASSERT_LE(a.pid, 0) << "member " << a.name << " is already running";
   std::vector<std::string> argv = {
@@ -329,6 +334,7 @@ void ClusterFixture::Start(int i) {
 }
 
 void ClusterFixture::Kill(int i) {
+  std::lock_guard<std::mutex> lock(procs_mu_);
   Agent& a = agents_[i];
   if (a.pid <= 0) return;
   kill(a.pid, SIGKILL);
@@ -337,7 +343,22 @@ void ClusterFixture::Kill(int i) {
   a.pid = -1;
 }
 
+bool ClusterFixture::Running(int i) const {
+  std::lock_guard<std::mutex> lock(procs_mu_);
+  return agents_[i].pid > 0;
+}
+
+std::vector<int> ClusterFixture::LiveClientPorts() const {
+  std::lock_guard<std::mutex> lock(procs_mu_);
+  std::vector<int> ports;
+  for (const Agent& a : agents_) {
+    if (a.pid > 0) ports.push_back(a.client_port);
+  }
+  return ports;
+}
+
 std::vector<int> ClusterFixture::RunningMembers() const {
+  std::lock_guard<std::mutex> lock(procs_mu_);
   std::vector<int> out;
   for (size_t i = 0; i < agents_.size(); ++i) {
     if (agents_[i].pid > 0) out.push_back(static_cast<int>(i));

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -110,11 +111,18 @@ class ClusterFixture : public ::testing::Test {
   // Allocates one more member (not started) whose --initial-cluster lists
   // every current member plus itself, with --initial-cluster-state existing.
   int PrepareJoiner(const std::string& name);
+  // Start, Kill, Restart, Running, RunningMembers and LiveClientPorts may be
+  // called from several threads at once (load threads ask which members run
+  // while the test thread kills and restarts them): the pids are guarded by
+  // procs_mu_. Members are added (StartCluster, PrepareJoiner) only on the
+  // test thread, before any such thread starts.
   void Start(int i);
   void Kill(int i);  // SIGKILL by PID and reap
   void Restart(int i) { Start(i); }
-  bool Running(int i) const { return agents_[i].pid > 0; }
+  bool Running(int i) const;
   std::vector<int> RunningMembers() const;
+  // The client ports of the members running now.
+  std::vector<int> LiveClientPorts() const;
 
   // Waits until every running member in `members` reports the same leader
   // (one of them) and answers /health. Returns the leader's index.
@@ -146,6 +154,10 @@ class ClusterFixture : public ::testing::Test {
   std::string root_;   // per-test temp dir
   std::string token_;  // per-test cluster token
   std::vector<Agent> agents_;
+
+ private:
+  void SpawnLocked(int i);  // Start's body; the caller holds procs_mu_
+  mutable std::mutex procs_mu_;
 };
 
 }  // namespace shadekv::cluster_testing

@@ -47,6 +47,11 @@ TEST(JsonUtilTest, QuotesLikeGoEncodingJson) {
   EXPECT_EQ(GoJsonQuote("<a&b>\"\\\n\x01"), "\"\\u003ca\\u0026b\\u003e\\\"\\\\\\n\\u0001\"");
   EXPECT_EQ(GoJsonQuote("caf\xC3\xA9"), "\"caf\xC3\xA9\"");
   EXPECT_EQ(GoJsonQuote("\xE2\x80\xA8"), "\"\\u2028\"");
+  // Invalid UTF-8 becomes U+FFFD and DEL passes through, as in Go.
+  EXPECT_EQ(GoJsonQuote("a\xFF"
+                        "b\xC3"),
+            "\"a\\ufffdb\\ufffd\"");
+  EXPECT_EQ(GoJsonQuote("\x7F"), "\"\x7F\"");
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <string>
 #include <utility>
 #include <vector>
@@ -39,6 +40,36 @@ inline std::vector<std::pair<std::string, std::string>> ConfigEntries(
     entries.emplace_back(config[i].key, config[i].value);
   }
   return entries;
+}
+
+// Runs `call` at the C boundary, where nothing thrown may pass. `call`
+// returns a status (anything with ok() and message(), e.g. shadekv::Status):
+// ok -> SHADEKV_PLUGIN_OK; an error -> its message in the host's buffer and
+// SHADEKV_PLUGIN_ERROR; an exception -> "<what> failed: <reason>" likewise.
+// `what` names the plugin and callback, e.g. "audit on_event".
+template <typename Call>
+int32_t Guard(const char* what, char* error, size_t capacity, Call&& call) noexcept {
+  try {
+    auto status = call();
+    if (status.ok()) return SHADEKV_PLUGIN_OK;
+    WriteError(status.message(), error, capacity);
+  } catch (const std::exception& e) {
+    WriteError(std::string(what) + " failed: " + e.what(), error, capacity);
+  } catch (...) {
+    WriteError(std::string(what) + " failed with an unknown exception", error, capacity);
+  }
+  return SHADEKV_PLUGIN_ERROR;
+}
+
+// The shutdown callback's body: deletes the plugin's state. Nothing can be
+// reported from there (the host is unloading the plugin), so a throwing
+// destructor is swallowed.
+template <typename State>
+void DeleteState(void* state) noexcept {
+  try {
+    delete static_cast<State*>(state);
+  } catch (...) {
+  }
 }
 
 }  // namespace shadekv::plugin_support

@@ -1,4 +1,4 @@
-// UTF-8 decoding with Go's rules, shared by the JSON reader and writer (both
+// UTF-8 decoding with Go's rules, shared by every JSON reader and writer (all
 // must treat invalid bytes exactly as Go's encoding/json does).
 #pragma once
 
@@ -6,7 +6,7 @@
 #include <cstdint>
 #include <string_view>
 
-namespace shadekv::api {
+namespace shadekv::codec {
 
 // Decodes the sequence at s[0] into `rune` and returns its length, or 0 when
 // it is not valid UTF-8 (Go's utf8.DecodeRune returning RuneError with size
@@ -41,4 +41,4 @@ inline size_t DecodeUtf8(std::string_view s, uint32_t* rune) {
   return n;
 }
 
-}  // namespace shadekv::api
+}  // namespace shadekv::codec
