@@ -4,9 +4,17 @@
 // run against a real etcd 3.4.
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <thread>
 
 #include "agent/api/json_value.h"
+#include "bench/shadekv_bench/gateway_client.h"
 #include "tests/agent/ctl/etcd_fixture.h"
 
 namespace shadekv::bench {
@@ -189,6 +197,88 @@ TEST(ShadekvBenchEtcdTest, PutAndRangeAgainstEtcd34) {
     ASSERT_TRUE(json.ok()) << run.out;
     EXPECT_EQ(Field(*json, {"ok"}), "100") << workload << run.out;
   }
+}
+
+// A one-connection server on 127.0.0.1 that answers the first request with
+// `first_reply` and then closes the connection at the second request.
+class ScriptedServer {
+ public:
+  explicit ScriptedServer(std::string first_reply) : reply_(std::move(first_reply)) {
+    listen_fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+    EXPECT_EQ(::listen(listen_fd_, 4), 0);
+    socklen_t len = sizeof(addr);
+    ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { Serve(); });
+  }
+  ~ScriptedServer() {
+    thread_.join();
+    ::close(listen_fd_);
+  }
+  int port() const { return port_; }
+
+ private:
+  // Reads until the blank line ending a request head (bodies here are tiny
+  // and arrive in the same segment); bounded by a 10 s poll.
+  static bool ReadRequest(int fd) {
+    std::string in;
+    char buf[4096];
+    while (in.find("\r\n\r\n") == std::string::npos) {
+      pollfd p{fd, POLLIN, 0};
+      if (::poll(&p, 1, 10000) <= 0) return false;
+      const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0) return false;
+      in.append(buf, static_cast<size_t>(n));
+    }
+    return true;
+  }
+  void Serve() {
+    pollfd p{listen_fd_, POLLIN, 0};
+    if (::poll(&p, 1, 10000) <= 0) return;
+    const int fd = ::accept(listen_fd_, nullptr, nullptr);
+    if (fd < 0) return;
+    if (ReadRequest(fd)) {
+      (void)!::send(fd, reply_.data(), reply_.size(), MSG_NOSIGNAL);
+      ReadRequest(fd);  // the second request gets no answer: the connection closes
+    }
+    ::close(fd);
+  }
+
+  std::string reply_;
+  int listen_fd_ = -1;
+  int port_ = 0;
+  std::thread thread_;
+};
+
+TEST(GatewayClientTest, ReturnsNonOkRepliesAndReportsAClosedConnection) {
+  ScriptedServer server(
+      "HTTP/1.1 404 Not Found\r\nContent-Type: text/plain\r\n"
+      "Content-Length: 9\r\n\r\nnot found");
+  GatewayClient client(Endpoint{"127.0.0.1", server.port()}, 10000);
+  auto first = client.Post("/v3/nope", "{}");
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  EXPECT_EQ(first->status, 404);
+  EXPECT_EQ(first->body, "not found");
+  auto second = client.Post("/v3/kv/range", "{}");
+  ASSERT_FALSE(second.ok());
+  EXPECT_EQ(second.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(second.status().message().find("/v3/kv/range to 127.0.0.1:"), std::string::npos)
+      << second.status().message();
+}
+
+TEST(GatewayClientTest, JoinsTheLinesOfAChunkedStreamingReply) {
+  ScriptedServer server(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "5\r\n{\"a\":\r\n4\r\n1}\n{\r\n6\r\n\"b\":2}\r\n0\r\n\r\n");
+  GatewayClient client(Endpoint{"127.0.0.1", server.port()}, 10000);
+  auto reply = client.Post("/v3/lease/keepalive", "{}");
+  ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+  EXPECT_EQ(reply->status, 200);
+  EXPECT_EQ(reply->body, "{\"a\":1}\n{\"b\":2}");
 }
 
 TEST(ShadekvBenchBinaryTest, BadFlagsExitWithTwoAndRefusedConnectionWithOne) {
