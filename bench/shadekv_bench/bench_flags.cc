@@ -131,7 +131,7 @@ std::string BenchUsage() {
          "  --duration S           run S seconds instead of --total requests\n"
          "  --key-size B           key bytes, prefix included (default 32)\n"
          "  --val-size B           value bytes (default 8)\n"
-         "  --key-space-size N     distinct keys (default 1)\n"
+         "  --key-space-size N     distinct keys, at most 100000000 (default 1)\n"
          "  --sequential-keys      walk the key space in order instead of at random\n"
          "  --rate R               requests per second over all clients (default 0: no limit)\n"
          "  --warmup N             requests before the measured ones, not recorded (default 0)\n"
@@ -216,7 +216,7 @@ Result<BenchFlags> ParseBenchFlags(const std::vector<std::string>& args) {
       SHADEKV_ASSIGN_OR_RETURN(int64_t n, ParseInt(name, v, 0, 1 << 20));
       flags.val_size = static_cast<int>(n);
     } else if (name == "key-space-size") {
-      SHADEKV_ASSIGN_OR_RETURN(flags.key_space_size, ParseInt(name, v, 1, 1'000'000'000));
+      SHADEKV_ASSIGN_OR_RETURN(flags.key_space_size, ParseInt(name, v, 1, 100'000'000));
     } else if (name == "sequential-keys") {
       SHADEKV_ASSIGN_OR_RETURN(flags.sequential_keys, ParseBool(name, v));
     } else if (name == "rate") {

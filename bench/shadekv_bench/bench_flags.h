@@ -42,6 +42,8 @@ struct BenchFlags {
   double duration_s = 0;  // > 0: run for this long instead of `total` requests
   int key_size = 32;      // bytes per key, prefix included
   int val_size = 8;
+  // At most 100M: write workloads keep one byte per key of the space to
+  // know which keys the correctness check must find.
   int64_t key_space_size = 1;
   bool sequential_keys = false;
   double rate = 0;                // requests per second over all clients; 0 = as fast as possible

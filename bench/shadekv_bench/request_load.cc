@@ -86,7 +86,10 @@ void ClientLoop(Shared& s, const Phase& phase, int client, ClientStats* stats) {
     int64_t now = SteadyNowNs();
     if (phase.count < 0 && now >= phase.end_ns) return;
     if (now >= s.deadline_ns) {
-      if (phase.record) CountError(*stats, "deadline", "the run's --timeout passed");
+      if (phase.record) {
+        ++stats->requests;  // the request it would have sent counts as failed
+        CountError(*stats, "deadline", "the run's --timeout passed");
+      }
       return;
     }
     if (s.bucket) {
