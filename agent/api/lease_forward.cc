@@ -8,15 +8,25 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include <mutex>
 #include <thread>
 
 #include "agent/api/go_base64.h"
 #include "agent/api/json_value.h"
+#include "agent/api/tls_session.h"
 
 namespace shadekv::api {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+std::mutex forwarding_tls_mu;
+Poco::Net::Context::Ptr forwarding_tls;  // guarded by forwarding_tls_mu
+
+Poco::Net::Context::Ptr ForwardingTls() {
+  std::lock_guard lock(forwarding_tls_mu);
+  return forwarding_tls;
+}
 
 struct ForwardReply {
   int status = 0;
@@ -27,7 +37,18 @@ Result<ForwardReply> Post(const std::string& base_url, const std::string& path,
                           const std::string& body, std::chrono::milliseconds timeout) {
   try {
     Poco::URI uri(base_url);
-    Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
+    Poco::Net::Context::Ptr tls;
+    if (uri.getScheme() == "https") {
+      tls = ForwardingTls();
+      if (tls.isNull()) {
+        return Status::Unavailable("the leader's client URL " + base_url +
+                                   " is https but this member has no TLS settings "
+                                   "(--cert-file, --key-file, --trusted-ca-file)");
+      }
+    }
+    std::unique_ptr<Poco::Net::HTTPClientSession> owned =
+        tls::NewHttpClientSession(uri.getHost(), uri.getPort(), tls);
+    Poco::Net::HTTPClientSession& session = *owned;
     session.setTimeout(Poco::Timespan(timeout.count() * 1000));
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path,
                                    Poco::Net::HTTPMessage::HTTP_1_1);
@@ -98,6 +119,11 @@ Result<T> OnLeader(agent::Member& member, bool forwarded, std::chrono::milliseco
 }
 
 }  // namespace
+
+void SetForwardingTls(Poco::Net::Context::Ptr client_context) {
+  std::lock_guard lock(forwarding_tls_mu);
+  forwarding_tls = std::move(client_context);
+}
 
 Result<int64_t> RenewOnLeader(agent::Member& member, int64_t id, bool forwarded,
                               std::chrono::milliseconds deadline) {

@@ -10,12 +10,22 @@
 #include <string>
 #include <vector>
 
+#include <Poco/Net/Context.h>
+
 #include "agent/server/member.h"
 #include "shadekv/common/status.h"
 
 namespace shadekv::api {
 
 inline constexpr char kForwardedHeader[] = "X-Shadekv-Forwarded";
+
+// The TLS client context for leader client URLs that are https (null: none;
+// forwarding to an https leader then fails as kUnavailable saying so). Set
+// once by the daemon before it serves clients, like etcd's member using its
+// own --cert-file/--key-file and --trusted-ca-file to reach other members.
+// Process-wide because the handlers are plain functions of (member, body,
+// origin); safe to call from any thread.
+void SetForwardingTls(Poco::Net::Context::Ptr client_context);
 
 // Renews lease `id` on the leader: locally when this member leads (or the
 // request was already forwarded), else through the leader's client URL,

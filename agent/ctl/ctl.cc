@@ -9,6 +9,7 @@
 #include "agent/ctl/commands.h"
 #include "agent/ctl/kv_requests.h"
 #include "agent/ctl/shadow_commands.h"
+#include "agent/ctl/tls_flags.h"
 #include "agent/ctl/watch_request.h"
 
 namespace shadekv::ctl {
@@ -23,12 +24,15 @@ struct Command {
 };
 
 std::vector<FlagSpec> GlobalFlagSpecs() {
-  return {{"endpoints", 0, FlagKind::kString},
-          {"write-out", 'w', FlagKind::kString},
-          {"command-timeout", 0, FlagKind::kDuration},
-          {"dial-timeout", 0, FlagKind::kDuration},
-          {"hex", 0, FlagKind::kBool},
-          {"help", 'h', FlagKind::kBool}};
+  std::vector<FlagSpec> specs = {{"endpoints", 0, FlagKind::kString},
+                                 {"write-out", 'w', FlagKind::kString},
+                                 {"command-timeout", 0, FlagKind::kDuration},
+                                 {"dial-timeout", 0, FlagKind::kDuration},
+                                 {"hex", 0, FlagKind::kBool},
+                                 {"help", 'h', FlagKind::kBool}};
+  std::vector<FlagSpec> tls = TlsFlagSpecs();
+  specs.insert(specs.end(), tls.begin(), tls.end());
+  return specs;
 }
 
 const std::vector<Command>& Commands() {
@@ -127,7 +131,11 @@ std::string Usage() {
       "  -w, --write-out=simple\t\toutput format: simple, json or table\n"
       "      --command-timeout=5s\t\ttimeout for a request (excluding dialing)\n"
       "      --dial-timeout=2s\t\ttimeout for connecting to an endpoint\n"
-      "      --hex\t\t\t\tprint keys and values as hex escapes\n";
+      "      --hex\t\t\t\tprint keys and values as hex escapes\n"
+      "      --cacert=\"\"\t\t\tverify servers with this CA bundle (https endpoints)\n"
+      "      --cert=\"\"\t\t\tclient certificate for TLS\n"
+      "      --key=\"\"\t\t\t\tthe client certificate's key\n"
+      "      --insecure-skip-tls-verify\tdo not verify the server's certificate\n";
   return text;
 }
 
@@ -236,6 +244,9 @@ int RunShadectl(const std::vector<std::string>& args, std::istream& in, std::ost
   options.endpoints = Endpoints(flags);
   options.command_timeout = *ParseGoDuration(flags.Get("command-timeout", "5s"));
   options.dial_timeout = *ParseGoDuration(flags.Get("dial-timeout", "2s"));
+  Result<Poco::Net::Context::Ptr> tls = ClientTlsFromFlags(flags, options.endpoints);
+  if (!tls.ok()) return Error(err, kExitBadArgs, tls.status().message());
+  options.tls = *tls;
   Result<OutputFormat> format = ParseOutputFormat(flags.Get("write-out", "simple"));
   if (!format.ok()) return Error(err, kExitBadFeature, format.status().message());
 

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include <Poco/JSON/Object.h>
+#include <Poco/Net/Context.h>
 
 #include "agent/ctl/cancel_token.h"
 #include "shadekv/common/status.h"
@@ -37,13 +38,20 @@ struct GatewayOptions {
   std::vector<std::string> endpoints = {"127.0.0.1:2379"};
   std::chrono::nanoseconds dial_timeout = std::chrono::seconds(2);
   std::chrono::nanoseconds command_timeout = std::chrono::seconds(5);
+  // TLS client context (agent/api/tls_context.h) for https:// endpoints, and
+  // for endpoints without a scheme when set (etcdctl: TLS flags make bare
+  // endpoints TLS; http:// stays plain). Null: no TLS.
+  Poco::Net::Context::Ptr tls;
 };
 
-// An endpoint as host and port. Accepts "host:port", "http://host:port" and
-// "host" (port 2379). https:// is rejected (TLS is not supported by shadectl).
+// An endpoint as host and port. Accepts "host:port", "http://host:port",
+// "https://host:port" and "host" (port 2379). unixs:// and unix:// are
+// rejected.
 struct EndpointAddress {
+  enum class Scheme { kNone, kHttp, kHttps };
   std::string host;
   uint16_t port = 2379;
+  Scheme scheme = Scheme::kNone;
 };
 Result<EndpointAddress> ParseEndpoint(std::string_view endpoint);
 

@@ -27,6 +27,13 @@ struct ShadowOptions {
   std::vector<std::string> listen_urls = {"http://127.0.0.1:2479"};
   RetentionPolicy retention;
   std::string log_level = "info";  // debug, info, warn, error
+  // TLS for the https listen URLs, the agent's flags and rules
+  // (agent/api/tls_context.h): an https URL needs cert_file and key_file;
+  // with no https URL the files are ignored.
+  std::string cert_file;
+  std::string key_file;
+  std::string trusted_ca_file;
+  bool client_cert_auth = false;
   bool help = false;
   bool version = false;
 };
@@ -34,7 +41,8 @@ struct ShadowOptions {
 // Parses argv[1..] ("--flag value" or "--flag=value"). Errors are
 // kInvalidArgument with a message naming the flag and what is wrong:
 // unknown flag, missing value, --bus absent or with an endpoint that is not
-// tcp://host:port, a listen URL that is not http://host:port, a bad
+// tcp://host:port, a listen URL that is not http(s)://host:port, an https
+// URL without --cert-file and --key-file, a bad
 // --retention or --log-level, a positional argument.
 Result<ShadowOptions> ParseShadowOptions(const std::vector<std::string>& args);
 
