@@ -55,6 +55,35 @@ Result<HttpReply> HttpsCall(int port, const std::string& method, const std::stri
   }
 }
 
+Result<std::vector<std::string>> HttpsStreamLines(int port, const std::string& path,
+                                                  const std::string& body, const ClientSetup& setup,
+                                                  milliseconds timeout) {
+  Poco::Net::initializeSSL();
+  std::vector<std::string> lines;
+  try {
+    Poco::Net::Context::Ptr context =
+        new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, setup.key, setup.cert, setup.ca,
+                               Poco::Net::Context::VERIFY_RELAXED, 9, /*loadDefaultCAs=*/false);
+    Poco::Net::HTTPSClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port), context);
+    session.setTimeout(Poco::Timespan(static_cast<long>(timeout.count()) * 1000));
+    Poco::Net::HTTPRequest request("POST", path, Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setContentLength(static_cast<std::streamsize>(body.size()));
+    session.sendRequest(request) << body;
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session.receiveResponse(response);
+    std::string line;
+    try {
+      while (std::getline(in, line)) lines.push_back(line);
+    } catch (const Poco::Exception&) {
+      // The stream ended abruptly: keep what arrived.
+    }
+    return lines;
+  } catch (const Poco::Exception& e) {
+    return Status::Unavailable("https://127.0.0.1:" + std::to_string(port) + path + ": " +
+                               e.displayText());
+  }
+}
+
 bool WaitHttpsHealthy(int port, const ClientSetup& setup, milliseconds deadline) {
   const auto until = std::chrono::steady_clock::now() + deadline;
   for (int attempt = 0; attempt < 1000 && std::chrono::steady_clock::now() < until; ++attempt) {

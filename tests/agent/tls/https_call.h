@@ -28,6 +28,13 @@ Result<HttpReply> HttpsCall(int port, const std::string& method, const std::stri
                             const std::string& body, const ClientSetup& setup,
                             milliseconds timeout);
 
+// POSTs `body` and collects the answer's lines as they arrive until the
+// stream ends, cleanly or not (an abrupt end keeps the lines read so far).
+// kUnavailable only when no answer started (handshake, connect, timeout).
+Result<std::vector<std::string>> HttpsStreamLines(int port, const std::string& path,
+                                                  const std::string& body, const ClientSetup& setup,
+                                                  milliseconds timeout);
+
 // Polls GET /health over HTTPS until it answers 200 or `deadline` passes.
 bool WaitHttpsHealthy(int port, const ClientSetup& setup, milliseconds deadline);
 

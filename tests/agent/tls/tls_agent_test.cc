@@ -6,8 +6,14 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/StreamSocket.h>
 #include <signal.h>
+#include <sys/wait.h>
 
 #include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+#include <vector>
 
 #include "tests/agent/cluster/base64_text.h"
 #include "tests/agent/tls/tls_fixture.h"
@@ -146,6 +152,56 @@ TEST_F(TlsAgentTest, PlainHttpOnTheTlsPortFailsCleanlyAndServingGoesOn) {
   ASSERT_TRUE(kv.ok() && kv->has_value());
   EXPECT_EQ((*kv)->value, "ok");
   idle.close();
+}
+
+// Shutting down wakes TLS watch streams at the TCP level (never touching a
+// writer's TLS state from another thread): the agent exits 0, promptly.
+TEST_F(TlsAgentTest, SigtermWithOpenTlsWatchStreamsShutsDownCleanly) {
+  StartTlsCluster(1);
+  ASSERT_TRUE(Put(0, "w", "1").ok());
+  std::vector<std::thread> watchers;
+  std::vector<std::string> streamed(3);
+  std::atomic<int> ended{0};
+  for (int i = 0; i < 3; ++i) {
+    watchers.emplace_back([&, i] {
+      // Returns when the server ends the stream (or after 60 s).
+      Result<std::vector<std::string>> r = HttpsStreamLines(
+          tls_ports_[0], "/v3/watch",
+          "{\"create_request\":{\"key\":\"" + Base64("w") + "\",\"start_revision\":\"1\"}}",
+          TrustingClient(), milliseconds(60000));
+      if (r.ok()) {
+        for (const std::string& line : *r) streamed[i] += line + "\n";
+      } else {
+        streamed[i] = r.status().message();
+      }
+      ++ended;
+    });
+  }
+  // Let the streams open (each replays the put first).
+  std::this_thread::sleep_for(milliseconds(1000));
+  const pid_t pid = agents_[0].pid;
+  ASSERT_EQ(kill(pid, SIGTERM), 0);
+  int status = 0;
+  bool exited = false;
+  const auto until = std::chrono::steady_clock::now() + milliseconds(20000);
+  while (std::chrono::steady_clock::now() < until) {
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      exited = true;
+      break;
+    }
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+  if (exited) agents_[0].pid = -1;  // reaped here; TearDown SIGKILLs otherwise
+  for (std::thread& t : watchers) t.join();
+  ASSERT_TRUE(exited) << "no exit 20 s after SIGTERM\n" << LogTail(0, 20);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << LogTail(0, 20);
+  EXPECT_EQ(ended.load(), 3);
+  for (const std::string& body : streamed) {
+    // Created, then the replayed put of "w" (base64 dw==).
+    EXPECT_NE(body.find("\"created\":true"), std::string::npos) << body;
+    EXPECT_NE(body.find("\"key\":\"dw==\""), std::string::npos) << body;
+  }
+  EXPECT_NE(LogOf(0).find("stopped"), std::string::npos) << LogTail(0, 20);
 }
 
 // Like etcd: key/cert files with only http URLs leave TLS off (with a
