@@ -15,6 +15,10 @@
 // chunked body of newline-delimited {"result":{...}} or {"error":{...}}
 // messages; Stream() hands each result to a callback as it arrives.
 //
+// TLS: https:// endpoints (and scheme-less ones when options.tls is set)
+// use options.tls; sessions are made in one place, NewPostSession
+// (gateway_post.h).
+//
 // Thread-safety: the client holds only options fixed at construction, so
 // several threads may call it at once (a lock holder keeps its lease alive on
 // one thread while it watches on another); each call has its own connection.
