@@ -204,6 +204,39 @@ TEST_F(TlsAgentTest, SigtermWithOpenTlsWatchStreamsShutsDownCleanly) {
   EXPECT_NE(LogOf(0).find("stopped"), std::string::npos) << LogTail(0, 20);
 }
 
+// The value of gauge `name` in a /metrics text, or -1.
+double Gauge(const std::string& metrics, const std::string& name) {
+  size_t at = metrics.find("\n" + name + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(metrics.substr(at + name.size() + 2));
+}
+
+// A TLS watch client that goes away frees its stream on the server (the
+// hang-up check reads under TLS at the TCP level).
+TEST_F(TlsAgentTest, AClosedTlsWatchClientFreesItsStream) {
+  StartTlsCluster(1);
+  ASSERT_TRUE(Put(0, "w", "1").ok());
+  // Reads for 1.5 s, then closes its connection.
+  Result<std::vector<std::string>> lines = HttpsStreamLines(
+      tls_ports_[0], "/v3/watch",
+      "{\"create_request\":{\"key\":\"" + Base64("w") + "\",\"start_revision\":\"1\"}}",
+      TrustingClient(), milliseconds(1500));
+  ASSERT_TRUE(lines.ok()) << lines.status().message();
+  ASSERT_GE(lines->size(), 2u);
+  EXPECT_NE((*lines)[0].find("\"created\":true"), std::string::npos) << (*lines)[0];
+  double streams = -1;
+  const auto until = std::chrono::steady_clock::now() + milliseconds(15000);
+  for (int i = 0; i < 300 && std::chrono::steady_clock::now() < until; ++i) {
+    Result<HttpReply> metrics = cluster_testing::HttpCall(agents_[0].client_port, "GET", "/metrics",
+                                                          "", milliseconds(5000));
+    ASSERT_TRUE(metrics.ok()) << metrics.status().message();
+    streams = Gauge(metrics->body, "shadekv_watch_streams");
+    if (streams == 0) break;
+    std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_EQ(streams, 0) << "the closed client's watch stream is still open";
+}
+
 // Like etcd: key/cert files with only http URLs leave TLS off (with a
 // warning) rather than failing.
 TEST_F(TlsAgentTest, CertificateFilesWithoutAnHttpsUrlLeaveTlsOff) {
