@@ -8,6 +8,7 @@ packages=(
   g++ cmake ninja-build pkg-config clang-format
   libleveldb-dev libsnappy-dev libzmq3-dev cppzmq-dev libmsgpack-cxx-dev libpoco-dev libsodium-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  openssl  # the TLS tests make their certificates with the openssl CLI
   etcd-server etcd-client  # the reference implementation the compatibility tests compare against
 )
 

@@ -7,7 +7,6 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NetException.h>
-#include <Poco/Net/ServerSocket.h>
 #include <Poco/URI.h>
 
 #include <chrono>
@@ -24,6 +23,7 @@
 #include "agent/api/member_header.h"
 #include "agent/api/request_record.h"
 #include "agent/api/snapshot_handler.h"
+#include "agent/api/tls_listener.h"
 #include "agent/metrics/metrics.h"
 #include "store/txn_validation.h"
 
@@ -431,19 +431,6 @@ class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
   const RequestObserver* on_request_;
 };
 
-Result<Poco::Net::SocketAddress> ParseHttpUrl(const std::string& url) {
-  try {
-    Poco::URI uri(url);
-    if (uri.getScheme() != "http" || uri.getHost().empty()) {
-      return Status::InvalidArgument("client URL '" + url +
-                                     "': expected http://host:port (https arrives with TLS)");
-    }
-    return Poco::Net::SocketAddress(uri.getHost(), uri.getPort());
-  } catch (const Poco::Exception& e) {
-    return Status::InvalidArgument("client URL '" + url + "': " + e.displayText());
-  }
-}
-
 // Raft and store numbers, read from the member when /metrics is scraped.
 void RegisterMemberGauges(metrics::MetricsRegistry& metrics, agent::Member* member) {
   struct Gauge {
@@ -507,20 +494,20 @@ Result<std::unique_ptr<ClientApi>> ClientApi::Start(const ClientApiOptions& opti
   api->pool_ =
       std::make_unique<Poco::ThreadPool>(4, options.max_threads, 60, options.thread_stack_bytes);
   for (const std::string& url : options.listen_urls) {
-    SHADEKV_ASSIGN_OR_RETURN(Poco::Net::SocketAddress address, ParseHttpUrl(url));
+    SHADEKV_ASSIGN_OR_RETURN(tls::BoundListener listener,
+                             tls::BindClientListener(url, options.tls_context, 256));
     try {
-      Poco::Net::ServerSocket socket(address, 256);
       Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
       params->setMaxThreads(options.max_threads);
       params->setMaxQueued(1024);
       params->setKeepAlive(true);
       params->setMaxKeepAliveRequests(0);  // unlimited, like Go's server
       params->setKeepAliveTimeout(Poco::Timespan(120, 0));
-      api->urls_.push_back("http://" + socket.address().toString());
+      api->urls_.push_back(listener.url);
       api->servers_.push_back(std::make_unique<Poco::Net::HTTPServer>(
           new HandlerFactory(member, &member->metrics(), options.max_request_bytes,
                              &api->watch_streams_, &api->on_request_),
-          *api->pool_, socket, params));
+          *api->pool_, listener.socket, params));
       api->servers_.back()->start();
     } catch (const Poco::Exception& e) {
       return Status::Unavailable("cannot listen for clients on " + url + ": " + e.displayText() +

@@ -6,6 +6,7 @@
 // Raft.
 #pragma once
 
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/ThreadPool.h>
 
@@ -22,7 +23,10 @@
 namespace shadekv::api {
 
 struct ClientApiOptions {
-  std::vector<std::string> listen_urls;  // http://host:port (port 0 picks one)
+  std::vector<std::string> listen_urls;  // http(s)://host:port (port 0 picks one)
+  // The server TLS context for the https listen URLs (tls_context.h); null
+  // when TLS is off, and then an https URL is refused.
+  Poco::Net::Context::Ptr tls_context;
   size_t max_request_bytes = 1536 * 1024;
   // Server threads shared by all listeners. Each open watch stream holds
   // one for its lifetime, so this bounds concurrent watch streams (plus the
@@ -39,7 +43,8 @@ struct ClientApiOptions {
 class ClientApi {
  public:
   // Binds every listen URL and starts serving. Errors: kInvalidArgument for a
-  // URL that is not http://host:port, kUnavailable when it cannot be bound.
+  // URL that is not http(s)://host:port or an https URL without
+  // tls_context, kUnavailable when it cannot be bound.
   static Result<std::unique_ptr<ClientApi>> Start(const ClientApiOptions& options,
                                                   agent::Member* member);
   ~ClientApi();

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+
 #include "agent/server/member.h"
 #include "shadekv/common/status.h"
 

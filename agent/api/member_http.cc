@@ -10,11 +10,22 @@
 #include <Poco/URI.h>
 
 #include <charconv>
+#include <memory>
+#include <mutex>
 
 #include "agent/api/json_value.h"
+#include "agent/api/tls_session.h"
 
 namespace shadekv::api {
 namespace {
+
+std::mutex member_tls_mu;
+Poco::Net::Context::Ptr member_tls;  // guarded by member_tls_mu
+
+Poco::Net::Context::Ptr MemberTls() {
+  std::lock_guard lock(member_tls_mu);
+  return member_tls;
+}
 
 // An int64/uint64 field, sent as a JSON string (etcd) or a number; 0 when
 // absent or not a number.
@@ -32,12 +43,28 @@ Int IntField(const JsonValue* object, std::string_view name) {
 
 }  // namespace
 
+void SetMemberClientTls(Poco::Net::Context::Ptr client_context) {
+  std::lock_guard lock(member_tls_mu);
+  member_tls = std::move(client_context);
+}
+
 Result<MemberReply> PostToMember(const std::string& base_url, const std::string& path,
                                  const std::string& body, std::chrono::milliseconds timeout,
                                  const std::pair<std::string, std::string>& extra_header) {
   try {
     Poco::URI uri(base_url);
-    Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
+    Poco::Net::Context::Ptr tls;
+    if (uri.getScheme() == "https") {
+      tls = MemberTls();
+      if (tls.isNull()) {
+        return Status::Unavailable("the member URL " + base_url +
+                                   " is https but this member has no TLS settings "
+                                   "(--cert-file, --key-file, --trusted-ca-file)");
+      }
+    }
+    std::unique_ptr<Poco::Net::HTTPClientSession> owned =
+        tls::NewHttpClientSession(uri.getHost(), uri.getPort(), tls);
+    Poco::Net::HTTPClientSession& session = *owned;
     session.setTimeout(
         Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(timeout.count()) * 1000));
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path,

@@ -3,7 +3,7 @@
 // hashkv call the corruption checks make. The one place member-to-member
 // HTTP is made, so TLS can be added here for every caller.
 //
-// Thread-safety: stateless; any thread.
+// Thread-safety: any thread; the TLS context is set once at start-up.
 #pragma once
 
 #include <chrono>
@@ -11,16 +11,24 @@
 #include <string>
 #include <utility>
 
+#include <Poco/Net/Context.h>
+
 #include "shadekv/common/status.h"
 
 namespace shadekv::api {
+
+// The client TLS context for members' https URLs: it trusts
+// --trusted-ca-file (or the system CAs) and presents this member's
+// --cert-file, as etcd does when a member calls another's client URL. Null
+// (the default): an https URL is refused with a message naming the flags.
+void SetMemberClientTls(Poco::Net::Context::Ptr client_context);
 
 struct MemberReply {
   int status = 0;  // HTTP status
   std::string body;
 };
 
-// POSTs `body` (JSON) to `path` on `base_url` ("http://host:port"), waiting
+// POSTs `body` (JSON) to `path` on `base_url` ("http[s]://host:port"), waiting
 // up to `timeout` for connecting and for the answer. `extra_header` (name,
 // value), when the name is non-empty, is added to the request. Transport
 // failures (refused, timeout, reset, a bad URL) are kUnavailable naming the

@@ -19,6 +19,7 @@
 #include "agent/api/etcd_json_watch.h"
 #include "agent/api/http_reply.h"
 #include "agent/api/json_stream.h"
+#include "agent/api/tls_session.h"
 
 namespace shadekv::api {
 
@@ -51,10 +52,9 @@ void WatchStreams::StopAll() {
   stopping_ = true;
   for (auto& [stream, socket] : open_) {
     stream->Close();
-    try {
-      socket.shutdown();  // unblocks a writer stuck on a client that does not read
-    } catch (const Poco::Exception&) {
-    }
+    // Unblocks a writer stuck on a client that does not read; TCP-level so
+    // it is safe against that writer's TLS state (tls_session.h).
+    tls::ShutdownConnection(socket);
   }
   cv_.wait_for(lock, std::chrono::seconds(10), [&] { return open_.empty(); });
 }
@@ -190,10 +190,7 @@ void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResp
   }
 
   stream->Close();
-  try {
-    socket.shutdown();  // ends a reader still waiting for the body
-  } catch (const Poco::Exception&) {
-  }
+  tls::ShutdownConnection(socket);  // ends a reader still waiting for the body
   if (reader.joinable()) reader.join();
 }
 

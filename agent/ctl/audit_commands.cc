@@ -50,7 +50,7 @@ bool IsAuditCommandLine(const std::vector<std::string>& args) {
     if (a.empty() || a[0] != '-') return a == "audit";
     // Global flags that take a separate value: skip that value too.
     if (a == "-w" || a == "--write-out" || a == "--endpoints" || a == "--command-timeout" ||
-        a == "--dial-timeout") {
+        a == "--dial-timeout" || a == "--cacert" || a == "--cert" || a == "--key") {
       ++i;
     }
   }

@@ -14,6 +14,7 @@
 #include "agent/ctl/kv_requests.h"
 #include "agent/ctl/shadow_commands.h"
 #include "agent/ctl/snapshot_commands.h"
+#include "agent/ctl/tls_flags.h"
 #include "agent/ctl/watch_request.h"
 
 namespace shadekv::ctl {
@@ -35,6 +36,8 @@ std::vector<FlagSpec> GlobalFlagSpecs() {
                                  {"hex", 0, FlagKind::kBool},
                                  {"help", 'h', FlagKind::kBool}};
   for (const FlagSpec& f : AuthFlagSpecs()) specs.push_back(f);
+  std::vector<FlagSpec> tls = TlsFlagSpecs();
+  specs.insert(specs.end(), tls.begin(), tls.end());
   return specs;
 }
 
@@ -180,7 +183,11 @@ std::string Usage() {
       "      --user=\"\"\t\t\tusername[:password] for authentication (prompt if password is "
       "not supplied)\n"
       "      --password=\"\"\t\t\tpassword for authentication (if this option is used, --user "
-      "option shouldn't include password)\n";
+      "option shouldn't include password)\n"
+      "      --cacert=\"\"\t\t\tverify servers with this CA bundle (https endpoints)\n"
+      "      --cert=\"\"\t\t\tclient certificate for TLS\n"
+      "      --key=\"\"\t\t\t\tthe client certificate's key\n"
+      "      --insecure-skip-tls-verify\tdo not verify the server's certificate\n";
   return text;
 }
 
@@ -289,6 +296,9 @@ int RunShadectl(const std::vector<std::string>& args, std::istream& in, std::ost
   options.endpoints = Endpoints(flags);
   options.command_timeout = *ParseGoDuration(flags.Get("command-timeout", "5s"));
   options.dial_timeout = *ParseGoDuration(flags.Get("dial-timeout", "2s"));
+  Result<Poco::Net::Context::Ptr> tls = ClientTlsFromFlags(flags, options.endpoints);
+  if (!tls.ok()) return Error(err, kExitBadArgs, tls.status().message());
+  options.tls = *tls;
   Result<OutputFormat> format = ParseOutputFormat(flags.Get("write-out", "simple"));
   // The auth commands read -w themselves: they also print `fields`.
   if (IsAuthCommandGroup(command->path[0])) format = OutputFormat::kSimple;

@@ -20,14 +20,20 @@ namespace shadekv::ctl {
 
 Result<EndpointAddress> ParseEndpoint(std::string_view endpoint) {
   std::string_view rest = endpoint;
-  if (rest.substr(0, 8) == "https://" || rest.substr(0, 8) == "unixs://") {
+  if (rest.substr(0, 8) == "unixs://" || rest.substr(0, 7) == "unix://") {
     return Status::InvalidArgument("endpoint " + std::string(endpoint) +
-                                   ": TLS endpoints are not supported by shadectl");
+                                   ": unix socket endpoints are not supported by shadectl");
   }
-  if (rest.substr(0, 7) == "http://") rest.remove_prefix(7);
+  EndpointAddress address;
+  if (rest.substr(0, 7) == "http://") {
+    rest.remove_prefix(7);
+    address.scheme = EndpointAddress::Scheme::kHttp;
+  } else if (rest.substr(0, 8) == "https://") {
+    rest.remove_prefix(8);
+    address.scheme = EndpointAddress::Scheme::kHttps;
+  }
   while (!rest.empty() && rest.back() == '/') rest.remove_suffix(1);
   if (rest.empty()) return Status::InvalidArgument("empty endpoint");
-  EndpointAddress address;
   size_t colon = rest.rfind(':');
   bool bracketed = !rest.empty() && rest.front() == '[';
   if (colon != std::string_view::npos && (!bracketed || rest[colon - 1] == ']')) {
@@ -77,8 +83,9 @@ Result<Poco::JSON::Object::Ptr> GatewayClient::Attempt(const std::string& endpoi
                                                        const std::string& body,
                                                        bool* connected) const {
   *connected = false;
-  Poco::Net::HTTPClientSession session;
-  SHADEKV_RETURN_IF_ERROR(OpenPostSession(endpoint, options_, options_.command_timeout, session));
+  SHADEKV_ASSIGN_OR_RETURN(std::unique_ptr<Poco::Net::HTTPClientSession> owned,
+                           NewPostSession(endpoint, options_, options_.command_timeout));
+  Poco::Net::HTTPClientSession& session = *owned;
   SHADEKV_RETURN_IF_ERROR(SendPost(session, endpoint, options_, path, body, connected));
   Poco::Net::HTTPResponse response;
   std::string text;

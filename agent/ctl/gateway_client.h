@@ -15,6 +15,10 @@
 // chunked body of newline-delimited {"result":{...}} or {"error":{...}}
 // messages; Stream() hands each result to a callback as it arrives.
 //
+// TLS: https:// endpoints (and scheme-less ones when options.tls is set)
+// use options.tls; sessions are made in one place, NewPostSession
+// (gateway_post.h).
+//
 // Thread-safety: the client holds only options fixed at construction, so
 // several threads may call it at once (a lock holder keeps its lease alive on
 // one thread while it watches on another); each call has its own connection.
@@ -27,6 +31,7 @@
 #include <vector>
 
 #include <Poco/JSON/Object.h>
+#include <Poco/Net/Context.h>
 
 #include "agent/ctl/cancel_token.h"
 #include "shadekv/common/status.h"
@@ -40,13 +45,20 @@ struct GatewayOptions {
   // Sent as the `Authorization` header of every request, streams included
   // (etcd's gateway takes the bare token, no "Bearer"); empty: no header.
   std::string auth_token;
+  // TLS client context (agent/api/tls_context.h) for https:// endpoints, and
+  // for endpoints without a scheme when set (etcdctl: TLS flags make bare
+  // endpoints TLS; http:// stays plain). Null: no TLS.
+  Poco::Net::Context::Ptr tls;
 };
 
-// An endpoint as host and port. Accepts "host:port", "http://host:port" and
-// "host" (port 2379). https:// is rejected (TLS is not supported by shadectl).
+// An endpoint as host and port. Accepts "host:port", "http://host:port",
+// "https://host:port" and "host" (port 2379). unixs:// and unix:// are
+// rejected.
 struct EndpointAddress {
+  enum class Scheme { kNone, kHttp, kHttps };
   std::string host;
   uint16_t port = 2379;
+  Scheme scheme = Scheme::kNone;
 };
 Result<EndpointAddress> ParseEndpoint(std::string_view endpoint);
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -14,13 +15,16 @@
 
 namespace shadekv::ctl {
 
-// Points `session` at `endpoint` (not yet connected) for one request without
-// keep-alive: dialling bounded by options.dial_timeout, sending by
-// options.command_timeout, each read by `receive_timeout` (zero: no bound).
-// InvalidArgument for an endpoint that does not parse or that Poco refuses.
-Status OpenPostSession(const std::string& endpoint, const GatewayOptions& options,
-                       std::chrono::nanoseconds receive_timeout,
-                       Poco::Net::HTTPClientSession& session);
+// A session to `endpoint` (not yet connected; https when the endpoint says
+// so, or has no scheme and options.tls is set) for one request without
+// keep-alive: dialling (and the TLS handshake) bounded by
+// options.dial_timeout, sending by options.command_timeout, each read by
+// `receive_timeout` (zero: no bound). This is the one place sessions are
+// made. InvalidArgument for an endpoint that does not parse or that Poco
+// refuses.
+Result<std::unique_ptr<Poco::Net::HTTPClientSession>> NewPostSession(
+    const std::string& endpoint, const GatewayOptions& options,
+    std::chrono::nanoseconds receive_timeout);
 
 // Connects and sends a POST of the JSON text `body` to `path`, with
 // options.auth_token as the Authorization header when set. Sets

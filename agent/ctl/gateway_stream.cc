@@ -11,6 +11,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/Timespan.h>
 
+#include "agent/api/tls_session.h"
 #include "agent/ctl/gateway_client.h"
 #include "agent/ctl/gateway_post.h"
 #include "agent/ctl/json_util.h"
@@ -42,18 +43,14 @@ Status GatewayClient::StreamFrom(const std::string& endpoint, std::string_view p
                                  CancelToken* cancel, const StreamHandler& on_result,
                                  bool* connected) const {
   *connected = false;
-  Poco::Net::HTTPClientSession session;
-  SHADEKV_RETURN_IF_ERROR(OpenPostSession(endpoint, options_, receive_timeout, session));
+  SHADEKV_ASSIGN_OR_RETURN(std::unique_ptr<Poco::Net::HTTPClientSession> owned,
+                           NewPostSession(endpoint, options_, receive_timeout));
+  Poco::Net::HTTPClientSession& session = *owned;
   if (cancel != nullptr && cancel->stopped()) return CancelledBy(cancel);
   SHADEKV_RETURN_IF_ERROR(SendPost(session, endpoint, options_, path, body, connected));
   // From here on the socket exists: a Stop() from another thread wakes the read.
-  ScopedCancelHook hook(cancel, [&session] {
-    try {
-      session.socket().shutdown();
-    } catch (const Poco::Exception&) {
-      // Already closed or never connected: the read ends by itself.
-    }
-  });
+  // TCP-level, never TLS-level: the reading thread owns the TLS state.
+  ScopedCancelHook hook(cancel, [&session] { tls::ShutdownConnection(session.socket()); });
   Poco::Net::HTTPResponse response;
   try {
     std::istream& in = session.receiveResponse(response);

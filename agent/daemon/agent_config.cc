@@ -98,6 +98,15 @@ Status CheckUrls(const std::string& flag, const std::vector<std::string>& urls,
   return Status::Ok();
 }
 
+// Go's strconv.ParseBool.
+std::optional<bool> ParseGoBool(const std::string& v) {
+  if (v == "1" || v == "t" || v == "T" || v == "TRUE" || v == "true" || v == "True") return true;
+  if (v == "0" || v == "f" || v == "F" || v == "FALSE" || v == "false" || v == "False") {
+    return false;
+  }
+  return std::nullopt;
+}
+
 bool IsPluginName(const std::string& name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
     return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
@@ -228,8 +237,22 @@ const std::vector<std::string>& AgentFlagNames() {
       "config-file",
       "peer-curve-key",
       "peer-curve-authorized",
+      "cert-file",
+      "key-file",
+      "trusted-ca-file",
+      "client-cert-auth",
   };
   return names;
+}
+
+const std::vector<std::string>& BoolAgentFlagNames() {
+  static const std::vector<std::string> names = {"client-cert-auth"};
+  return names;
+}
+
+bool ServesTls(const AgentConfig& config) {
+  return std::any_of(config.listen_client_urls.begin(), config.listen_client_urls.end(),
+                     [](const std::string& url) { return url.rfind("https://", 0) == 0; });
 }
 
 const std::vector<std::string>& RepeatableAgentFlagNames() {
@@ -436,6 +459,28 @@ Result<AgentConfig> BuildAgentConfigFromValues(const FlagValues& all) {
                                      "': expected debug, info, warn or error");
     }
     c.log_level = *v;
+  }
+  if (const std::string* v = get("cert-file")) c.cert_file = *v;
+  if (const std::string* v = get("key-file")) c.key_file = *v;
+  if (const std::string* v = get("trusted-ca-file")) c.trusted_ca_file = *v;
+  if (const std::string* v = get("client-cert-auth")) {
+    std::optional<bool> b = ParseGoBool(*v);
+    if (!b)
+      return Status::InvalidArgument("--client-cert-auth '" + *v + "': expected true or false");
+    c.client_cert_auth = *b;
+  }
+  for (const std::string& url : c.listen_client_urls) {
+    // etcd's rule and words.
+    if (url.rfind("https://", 0) == 0 && (c.cert_file.empty() || c.key_file.empty())) {
+      return Status::InvalidArgument(
+          "TLS key/cert (--cert-file, --key-file) must be provided for "
+          "client url " +
+          url + " with HTTPS scheme");
+    }
+  }
+  if (ServesTls(c) && c.client_cert_auth && c.trusted_ca_file.empty()) {
+    return Status::InvalidArgument(
+        "--client-cert-auth needs --trusted-ca-file: the CA that signs client certificates");
   }
   if (auto it = all.find("plugin"); it != all.end()) {
     for (const std::string& path : it->second) {

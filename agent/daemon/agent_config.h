@@ -62,6 +62,13 @@ struct AgentConfig {
   // --experimental-watch-progress-notify-interval, a Go duration ("10m", "200ms").
   std::chrono::milliseconds watch_progress_notify_interval{10 * 60 * 1000};
   std::string log_level = "info";  // debug | info | warn | error
+  // TLS on the client API (etcd's flags and semantics). Used only for the
+  // https listen URLs; with none, the files are ignored (etcd warns, so do
+  // we). An https listen URL needs cert_file and key_file.
+  std::string cert_file;
+  std::string key_file;
+  std::string trusted_ca_file;    // alone, it already makes client certs required
+  bool client_cert_auth = false;  // needs trusted_ca_file
   // Shared objects to load (--plugin, repeatable), in order; checked by the
   // plugin host when it loads them, not here.
   std::vector<std::string> plugins;
@@ -83,6 +90,13 @@ using FlagValues = std::map<std::string, std::vector<std::string>>;
 // given twice, the last one wins. Used to reject unknown flags and unknown
 // config-file keys with a clear message.
 const std::vector<std::string>& AgentFlagNames();
+
+// The single-valued flags that are booleans ("client-cert-auth"): given
+// without a value they mean true; with one it is Go's ParseBool syntax.
+const std::vector<std::string>& BoolAgentFlagNames();
+
+// Whether any listen client URL is https (TLS settings are then used).
+bool ServesTls(const AgentConfig& config);
 
 // The flags that may be given several times, every value counting:
 // "plugin" and "plugin-config". Kept apart from AgentFlagNames so a caller

@@ -7,6 +7,7 @@
 #include <Poco/PatternFormatter.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -16,6 +17,8 @@
 
 #include "agent/api/client_api.h"
 #include "agent/api/member_http.h"
+#include "agent/api/lease_forward.h"
+#include "agent/api/tls_context.h"
 #include "agent/ctl/flags.h"
 #include "agent/daemon/agent_config.h"
 #include "agent/maintenance/auto_compactor.h"
@@ -44,7 +47,7 @@ in ./default.shadekv. Every flag can also be set in --config-file as
 
   --name NAME                        member name (default "default")
   --data-dir DIR                     data directory (default "<name>.shadekv")
-  --listen-client-urls URLS          http://host:port[,...] (default http://127.0.0.1:2379)
+  --listen-client-urls URLS          http(s)://host:port[,...] (default http://127.0.0.1:2379)
   --advertise-client-urls URLS       client URLs told to others (default: the listen URLs)
   --listen-peer-urls URL             ZeroMQ endpoint for peers (default tcp://127.0.0.1:2380)
   --initial-advertise-peer-urls URLS peer URLs told to others (default: the listen URL)
@@ -73,6 +76,10 @@ in ./default.shadekv. Every flag can also be set in --config-file as
   --plugin-config NAME.KEY=VALUE     a setting for plugin NAME; repeatable
   --peer-curve-key PREFIX            CURVE on peer links: this member's keypair (PREFIX.key)
   --peer-curve-authorized FILE|DIR   the members' public keys (labelled by member name)
+  --cert-file FILE                   TLS certificate for https client URLs (PEM)
+  --key-file FILE                    its private key (PEM, unencrypted)
+  --trusted-ca-file FILE             CA for client certificates; makes them required
+  --client-cert-auth                 require client certificates (needs --trusted-ca-file)
   --log-level LEVEL                  debug, info (default), warn, error
   --config-file FILE                 read flags from FILE; the command line wins
   --help, --version
@@ -102,12 +109,14 @@ int Fail(const Status& status) {
 
 Result<shadekv::agent::FlagValues> CollectFlags(int argc, char** argv, bool* help, bool* version) {
   std::vector<shadekv::ctl::FlagSpec> specs;
+  const std::vector<std::string>& bools = shadekv::agent::BoolAgentFlagNames();
   for (const std::string& name : shadekv::agent::AgentFlagNames()) {
-    // A bool flag may be given bare (--experimental-initial-corrupt-check).
-    specs.push_back({name, 0,
-                     shadekv::maintenance::IsMaintenanceBoolFlag(name)
-                         ? shadekv::ctl::FlagKind::kBool
-                         : shadekv::ctl::FlagKind::kString});
+    // A bool flag may be given bare (--client-cert-auth,
+    // --experimental-initial-corrupt-check).
+    const bool is_bool = std::find(bools.begin(), bools.end(), name) != bools.end() ||
+                         shadekv::maintenance::IsMaintenanceBoolFlag(name);
+    specs.push_back(
+        {name, 0, is_bool ? shadekv::ctl::FlagKind::kBool : shadekv::ctl::FlagKind::kString});
   }
   for (const std::string& name : shadekv::agent::RepeatableAgentFlagNames()) {
     specs.push_back({name, 0, shadekv::ctl::FlagKind::kString});
@@ -199,6 +208,38 @@ Result<shadekv::agent::PeerCurveOptions> LoadPeerCurve(const shadekv::agent::Age
   return shadekv::agent::BuildPeerCurveOptions(*keys, *authorized, members, config.name);
 }
 
+// The server context for the https listen URLs and the client context this
+// member uses to reach other members' https client URLs (null, null when no
+// listen URL is https). Like etcd, the member presents its own certificate
+// as a client certificate and trusts --trusted-ca-file (or the system's CAs).
+Status MakeTlsContexts(const shadekv::agent::AgentConfig& config, Poco::Logger& log,
+                       Poco::Net::Context::Ptr* server, Poco::Net::Context::Ptr* client) {
+  if (!shadekv::agent::ServesTls(config)) {
+    if (!config.cert_file.empty() || !config.key_file.empty()) {
+      log.warning(
+          "no client URL is https while key/cert files are given: TLS is off and the "
+          "key/cert files are ignored (like etcd)");
+    }
+    return Status::Ok();
+  }
+  shadekv::tls::ServerTlsFiles files;
+  files.cert_file = config.cert_file;
+  files.key_file = config.key_file;
+  files.trusted_ca_file = config.trusted_ca_file;
+  files.client_cert_auth = config.client_cert_auth;
+  SHADEKV_ASSIGN_OR_RETURN(*server, shadekv::tls::NewServerContext(files));
+  shadekv::tls::ClientTlsFiles peer;
+  peer.ca_file = config.trusted_ca_file;
+  peer.cert_file = config.cert_file;
+  peer.key_file = config.key_file;
+  peer.names = shadekv::tls::kServerFlagNames;
+  SHADEKV_ASSIGN_OR_RETURN(*client, shadekv::tls::NewClientContext(peer));
+  log.information("client TLS: cert = " + config.cert_file + ", key = " + config.key_file +
+                  ", trusted-ca = " + config.trusted_ca_file +
+                  ", client-cert-auth = " + (files.RequiresClientCert() ? "true" : "false"));
+  return Status::Ok();
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -221,6 +262,13 @@ int main(int argc, char** argv) {
   if (!maintenance.ok()) return Fail(maintenance.status());
   SetUpLogging(config->log_level);
   Poco::Logger& log = Poco::Logger::get("shadekv");
+  // Bad certificate files stop us before anything is bound or started.
+  Poco::Net::Context::Ptr server_tls;
+  Poco::Net::Context::Ptr forwarding_tls;
+  if (Status tls = MakeTlsContexts(*config, log, &server_tls, &forwarding_tls); !tls.ok()) {
+    return Fail(tls);
+  }
+  shadekv::api::SetMemberClientTls(forwarding_tls);
 
   // Block the stop signals before any thread starts, then wait for them here.
   sigset_t stop_signals;
@@ -368,6 +416,7 @@ int main(int argc, char** argv) {
 
   shadekv::api::ClientApiOptions api_options;
   api_options.listen_urls = config->listen_client_urls;
+  api_options.tls_context = server_tls;
   api_options.max_request_bytes = static_cast<size_t>(config->max_request_bytes);
   if (host->plugin_count() > 0) {
     // On the HTTP thread that served the request; same non-blocking hand-off.

@@ -7,7 +7,6 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
 #include <Poco/URI.h>
 
 #include <chrono>
@@ -18,6 +17,7 @@
 #include "agent/api/etcd_json.h"
 #include "agent/api/http_reply.h"
 #include "agent/api/json_writer.h"
+#include "agent/api/tls_listener.h"
 #include "shadow/api/read_only.h"
 #include "store/txn_validation.h"
 
@@ -245,18 +245,6 @@ class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
   api::WatchStreams* streams_;
 };
 
-Result<Poco::Net::SocketAddress> ParseHttpUrl(const std::string& url) {
-  try {
-    Poco::URI uri(url);
-    if (uri.getScheme() != "http" || uri.getHost().empty()) {
-      return Status::InvalidArgument("client URL '" + url + "': expected http://host:port");
-    }
-    return Poco::Net::SocketAddress(uri.getHost(), uri.getPort());
-  } catch (const Poco::Exception& e) {
-    return Status::InvalidArgument("client URL '" + url + "': " + e.displayText());
-  }
-}
-
 void RegisterShadowGauges(metrics::MetricsRegistry& metrics, const ShadowParts* p) {
   struct Gauge {
     const char* name;
@@ -345,20 +333,20 @@ Result<std::unique_ptr<ShadowApi>> ShadowApi::Start(const ShadowApiOptions& opti
   RegisterShadowGauges(api->metrics_, &api->parts_);
   api->pool_ = std::make_unique<Poco::ThreadPool>(4, options.max_threads, 60, 1024 * 1024);
   for (const std::string& url : options.listen_urls) {
-    SHADEKV_ASSIGN_OR_RETURN(Poco::Net::SocketAddress address, ParseHttpUrl(url));
+    SHADEKV_ASSIGN_OR_RETURN(tls::BoundListener listener,
+                             tls::BindClientListener(url, options.tls_context, 256));
     try {
-      Poco::Net::ServerSocket socket(address, 256);
       Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
       params->setMaxThreads(options.max_threads);
       params->setMaxQueued(1024);
       params->setKeepAlive(true);
       params->setMaxKeepAliveRequests(0);
       params->setKeepAliveTimeout(Poco::Timespan(120, 0));
-      api->urls_.push_back("http://" + socket.address().toString());
+      api->urls_.push_back(listener.url);
       api->servers_.push_back(std::make_unique<Poco::Net::HTTPServer>(
           new HandlerFactory(&api->parts_, &api->metrics_, options.max_request_bytes,
                              &api->watch_streams_),
-          *api->pool_, socket, params));
+          *api->pool_, listener.socket, params));
       api->servers_.back()->start();
     } catch (const Poco::Exception& e) {
       return Status::Unavailable("cannot listen for clients on " + url + ": " + e.displayText() +

@@ -8,6 +8,7 @@
 // (MirrorStore::Store, WatchHub, ShadowFeeder::Stats, HeartbeatMonitor).
 #pragma once
 
+#include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/ThreadPool.h>
 
@@ -39,7 +40,10 @@ struct ShadowParts {
 };
 
 struct ShadowApiOptions {
-  std::vector<std::string> listen_urls;  // http://host:port (port 0 picks one)
+  std::vector<std::string> listen_urls;  // http(s)://host:port (port 0 picks one)
+  // Server TLS context for the https URLs (agent/api/tls_context.h); null:
+  // TLS off, and an https URL is refused.
+  Poco::Net::Context::Ptr tls_context;
   size_t max_request_bytes = 1536 * 1024;
   int max_threads = 1024;  // bounds concurrent watch streams plus unary requests
 };
@@ -47,7 +51,8 @@ struct ShadowApiOptions {
 class ShadowApi {
  public:
   // Binds every URL and starts serving. kInvalidArgument for a URL that is
-  // not http://host:port, kUnavailable when it cannot be bound.
+  // not http(s)://host:port or an https URL without tls_context,
+  // kUnavailable when it cannot be bound.
   static Result<std::unique_ptr<ShadowApi>> Start(const ShadowApiOptions& options,
                                                   const ShadowParts& parts);
   ~ShadowApi();  // ends the watch streams, then stops the servers

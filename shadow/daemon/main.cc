@@ -8,12 +8,14 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "agent/api/tls_context.h"
 #include "agent/watch/watch_hub.h"
 #include "shadekv/mirror/mirror_store.h"
 #include "shadow/api/shadow_api.h"
@@ -79,6 +81,25 @@ int main(int argc, char** argv) {
   }
   SetUpLogging(options->log_level);
   Poco::Logger& log = Poco::Logger::get("shadekv.shadow");
+  // Bad certificate files stop us before anything is opened or bound.
+  Poco::Net::Context::Ptr server_tls;
+  const bool serves_tls =
+      std::any_of(options->listen_urls.begin(), options->listen_urls.end(),
+                  [](const std::string& url) { return url.rfind("https://", 0) == 0; });
+  if (serves_tls) {
+    shadekv::tls::ServerTlsFiles files;
+    files.cert_file = options->cert_file;
+    files.key_file = options->key_file;
+    files.trusted_ca_file = options->trusted_ca_file;
+    files.client_cert_auth = options->client_cert_auth;
+    Result<Poco::Net::Context::Ptr> tls = shadekv::tls::NewServerContext(files);
+    if (!tls.ok()) return Fail(tls.status());
+    server_tls = *tls;
+  } else if (!options->cert_file.empty() || !options->key_file.empty()) {
+    log.warning(
+        "no client URL is https while key/cert files are given: TLS is off and the "
+        "key/cert files are ignored (like etcd)");
+  }
 
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
@@ -123,6 +144,7 @@ int main(int argc, char** argv) {
   parts.heartbeats = heartbeats->get();
   shadekv::shadow::ShadowApiOptions api_options;
   api_options.listen_urls = options->listen_urls;
+  api_options.tls_context = server_tls;
   Result<std::unique_ptr<shadekv::shadow::ShadowApi>> api =
       shadekv::shadow::ShadowApi::Start(api_options, parts);
   if (!api.ok()) {

@@ -15,7 +15,11 @@ JSON gateway; every write is refused.
   --bus EP[,EP...]            publisher PUB endpoints (tcp://host:port), required
   --name NAME                 shadow name (default "shadow")
   --data-dir DIR              mirror data directory (default "<name>.shadow")
-  --listen-client-urls URLS   http://host:port[,...] (default http://127.0.0.1:2479)
+  --listen-client-urls URLS   http(s)://host:port[,...] (default http://127.0.0.1:2479)
+  --cert-file FILE            TLS certificate for https client URLs (PEM)
+  --key-file FILE             its private key (PEM, unencrypted)
+  --trusted-ca-file FILE      CA for client certificates; makes them required
+  --client-cert-auth          require client certificates (needs --trusted-ca-file)
   --retention R               history to keep: all (default), N revisions, or
                               a duration such as 72h, 90m, 30s, 7d
   --log-level LEVEL           debug, info (default), warn, error
@@ -94,7 +98,9 @@ Result<ShadowOptions> ParseShadowOptions(const std::vector<std::string>& args) {
       {"bus", true},           {"listen-client-urls", true},
       {"retention", true},     {"log-level", true},
       {"help", false},         {"version", false},
-      {"bus-curve-key", true}, {"bus-curve-server-key", true}};
+      {"bus-curve-key", true}, {"bus-curve-server-key", true},
+      {"cert-file", true},     {"key-file", true},
+      {"trusted-ca-file", true}, {"client-cert-auth", false}};
   std::map<std::string, std::string> values;
   ShadowOptions options;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -118,6 +124,14 @@ Result<ShadowOptions> ParseShadowOptions(const std::vector<std::string>& args) {
     auto spec = kTakesValue.find(name);
     if (spec == kTakesValue.end()) {
       return Status::InvalidArgument("unknown flag --" + name + " (see --help)");
+    }
+    if (name == "client-cert-auth") {  // a boolean that may say =true / =false
+      if (has_value && value != "true" && value != "false") {
+        return Status::InvalidArgument("--client-cert-auth '" + value +
+                                       "': expected true or false");
+      }
+      options.client_cert_auth = !has_value || value == "true";
+      continue;
     }
     if (!spec->second) {
       if (has_value) return Status::InvalidArgument("flag --" + name + " takes no value");
@@ -155,11 +169,24 @@ Result<ShadowOptions> ParseShadowOptions(const std::vector<std::string>& args) {
   if (auto it = values.find("listen-client-urls"); it != values.end()) {
     options.listen_urls.clear();
     for (const std::string& url : SplitComma(it->second)) {
-      if (!IsHostPortUrl(url, "http")) {
+      if (!IsHostPortUrl(url, "http") && !IsHostPortUrl(url, "https")) {
         return Status::InvalidArgument("--listen-client-urls: '" + url +
-                                       "' is not an http://host:port URL");
+                                       "' is not an http://host:port or https://host:port URL");
       }
       options.listen_urls.push_back(url);
+    }
+  }
+  if (auto it = values.find("cert-file"); it != values.end()) options.cert_file = it->second;
+  if (auto it = values.find("key-file"); it != values.end()) options.key_file = it->second;
+  if (auto it = values.find("trusted-ca-file"); it != values.end()) {
+    options.trusted_ca_file = it->second;
+  }
+  for (const std::string& url : options.listen_urls) {
+    if (url.rfind("https://", 0) == 0 && (options.cert_file.empty() || options.key_file.empty())) {
+      return Status::InvalidArgument(
+          "TLS key/cert (--cert-file, --key-file) must be provided for "
+          "client url " +
+          url + " with HTTPS scheme");
     }
   }
   if (auto it = values.find("retention"); it != values.end()) {

@@ -31,6 +31,13 @@ struct ShadowOptions {
   // and --bus-curve-server-key FILE[,FILE...] (publishers' .pub files).
   std::string bus_curve_key;
   std::vector<std::string> bus_curve_server_keys;
+  // TLS for the https listen URLs, the agent's flags and rules
+  // (agent/api/tls_context.h): an https URL needs cert_file and key_file;
+  // with no https URL the files are ignored.
+  std::string cert_file;
+  std::string key_file;
+  std::string trusted_ca_file;
+  bool client_cert_auth = false;
   bool help = false;
   bool version = false;
 };
@@ -38,7 +45,8 @@ struct ShadowOptions {
 // Parses argv[1..] ("--flag value" or "--flag=value"). Errors are
 // kInvalidArgument with a message naming the flag and what is wrong:
 // unknown flag, missing value, --bus absent or with an endpoint that is not
-// tcp://host:port, a listen URL that is not http://host:port, a bad
+// tcp://host:port, a listen URL that is not http(s)://host:port, an https
+// URL without --cert-file and --key-file, a bad
 // --retention or --log-level, a positional argument.
 Result<ShadowOptions> ParseShadowOptions(const std::vector<std::string>& args);
 

@@ -121,11 +121,12 @@ TEST(ShadectlDispatchTest, ValueFromStdinWhenOnlyTheKeyIsGiven) {
   EXPECT_EQ(r.err.rfind("Error: context deadline exceeded: could not connect", 0), 0u) << r.err;
 }
 
-TEST(ShadectlDispatchTest, TlsEndpointsAreRejectedClearly) {
-  CtlRun r = Shadectl({"--endpoints=https://127.0.0.1:2379", "get", "k"});
+// https:// endpoints are served (tests/agent/tls); unix sockets are not.
+TEST(ShadectlDispatchTest, UnixSocketEndpointsAreRejectedClearly) {
+  CtlRun r = Shadectl({"--endpoints=unixs://shadekv.sock", "get", "k"});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err,
-            "Error: endpoint https://127.0.0.1:2379: TLS endpoints are not supported by "
+            "Error: endpoint unixs://shadekv.sock: unix socket endpoints are not supported by "
             "shadectl\n");
 }
 
