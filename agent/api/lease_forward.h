@@ -10,7 +10,6 @@
 #include <string>
 #include <vector>
 
-
 #include "agent/server/member.h"
 #include "shadekv/common/status.h"
 

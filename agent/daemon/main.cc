@@ -16,8 +16,8 @@
 #include <vector>
 
 #include "agent/api/client_api.h"
-#include "agent/api/member_http.h"
 #include "agent/api/lease_forward.h"
+#include "agent/api/member_http.h"
 #include "agent/api/tls_context.h"
 #include "agent/ctl/flags.h"
 #include "agent/daemon/agent_config.h"

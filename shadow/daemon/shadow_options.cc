@@ -93,14 +93,20 @@ Result<RetentionPolicy> ParseRetention(const std::string& text) {
 }
 
 Result<ShadowOptions> ParseShadowOptions(const std::vector<std::string>& args) {
-  static const std::map<std::string, bool> kTakesValue = {
-      {"name", true},          {"data-dir", true},
-      {"bus", true},           {"listen-client-urls", true},
-      {"retention", true},     {"log-level", true},
-      {"help", false},         {"version", false},
-      {"bus-curve-key", true}, {"bus-curve-server-key", true},
-      {"cert-file", true},     {"key-file", true},
-      {"trusted-ca-file", true}, {"client-cert-auth", false}};
+  static const std::map<std::string, bool> kTakesValue = {{"name", true},
+                                                          {"data-dir", true},
+                                                          {"bus", true},
+                                                          {"listen-client-urls", true},
+                                                          {"retention", true},
+                                                          {"log-level", true},
+                                                          {"help", false},
+                                                          {"version", false},
+                                                          {"bus-curve-key", true},
+                                                          {"bus-curve-server-key", true},
+                                                          {"cert-file", true},
+                                                          {"key-file", true},
+                                                          {"trusted-ca-file", true},
+                                                          {"client-cert-auth", false}};
   std::map<std::string, std::string> values;
   ShadowOptions options;
   for (size_t i = 0; i < args.size(); ++i) {
