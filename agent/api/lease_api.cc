@@ -32,6 +32,14 @@ HttpReply Grant(agent::Member& m, const std::string& body, const agent::RequestO
 HttpReply Revoke(agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {
   Result<LeaseIdRequest> request = ParseLeaseRevokeRequest(body);
   if (!request.ok()) return ErrorReply(request.status());
+  // etcd's checkLeasePuts: WRITE on every key the lease would delete.
+  std::vector<std::string> keys = m.state_machine().lessor().With(
+      [&](lease::LeaseTable& t, int64_t) -> std::vector<std::string> {
+        if (!t.Exists(request->id)) return {};
+        return t.Keys(request->id);
+      });
+  Status allowed = m.AuthSnapshot()->CheckLeaseRevoke(o.user, keys);
+  if (!allowed.ok()) return ErrorReply(allowed);
   Result<int64_t> revision = m.LeaseRevoke(request->id, o);
   if (!revision.ok()) return ErrorReply(revision.status());
   return {200, EncodeLeaseRevokeResponse(HeaderOf(m, *revision))};

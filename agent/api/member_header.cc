@@ -16,11 +16,17 @@ ResponseHeader HeaderOf(agent::Member& m, int64_t revision) {
 }
 
 void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-                agent::Member& member, size_t max_request_bytes, WatchStreams& streams) {
+                agent::Member& member, size_t max_request_bytes, WatchStreams& streams,
+                const std::string& user, const Status& identity) {
+  // Checked against the auth state of the moment each create arrives.
+  WatchAuthorizer authorize = [&member, user, identity](const watch::WatchCreate& c) {
+    if (!identity.ok()) return identity;
+    return member.AuthSnapshot()->CheckRead(user, c.key, c.range_end);
+  };
   ServeWatch(
       request, response, member.watch_hub(),
       [&member](int64_t revision) { return HeaderOf(member, revision); }, max_request_bytes,
-      streams);
+      streams, authorize);
 }
 
 void RegisterWatchGauges(metrics::MetricsRegistry& metrics, agent::Member* member) {

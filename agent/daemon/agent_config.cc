@@ -218,6 +218,7 @@ const std::vector<std::string>& AgentFlagNames() {
       "quota-backend-bytes",
       "max-request-bytes",
       "experimental-watch-progress-notify-interval",
+      "auth-token-ttl",
       "log-level",
       "config-file",
   };
@@ -411,6 +412,10 @@ Result<AgentConfig> BuildAgentConfigFromValues(const FlagValues& all) {
                                      "': expected a positive duration like 10m or 200ms");
     }
     c.watch_progress_notify_interval = *d;
+  }
+  if (const std::string* v = get("auth-token-ttl")) {
+    SHADEKV_ASSIGN_OR_RETURN(c.auth_token_ttl_seconds,
+                             ParseWhole("auth-token-ttl", *v, 1, "a positive number of seconds"));
   }
   if (const std::string* v = get("log-level")) {
     if (*v != "debug" && *v != "info" && *v != "warn" && *v != "error") {

@@ -53,6 +53,7 @@ in ./default.shadekv. Every flag can also be set in --config-file as
   --max-request-bytes N              largest client request (1572864)
   --experimental-watch-progress-notify-interval D
                                      progress notifications to progress_notify watchers (10m)
+  --auth-token-ttl SECONDS           lifetime of auth tokens (300)
   --plugin PATH                      load a plugin (.so); repeatable
   --plugin-config NAME.KEY=VALUE     a setting for plugin NAME; repeatable
   --log-level LEVEL                  debug, info (default), warn, error
@@ -176,6 +177,7 @@ int main(int argc, char** argv) {
   options.snapshot_count = config->snapshot_count;
   options.max_request_bytes = static_cast<uint64_t>(config->max_request_bytes);
   options.watch_progress_notify_interval = config->watch_progress_notify_interval;
+  options.auth_token_ttl = std::chrono::seconds(config->auth_token_ttl_seconds);
 
   // Plugins load before the member starts, so a bad plugin stops us before
   // we bind anything and no applied revision escapes them. Their history
