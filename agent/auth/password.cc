@@ -3,6 +3,7 @@
 
 #include <sodium.h>
 
+#include <semaphore>
 #include <string>
 
 namespace shadekv::auth {
@@ -21,11 +22,27 @@ bool SodiumReady() {
   return ready;
 }
 
+// Each argon2 run holds kMemLimit; bounding concurrent runs bounds that
+// memory (a flood of logins cannot take the box's RAM, it waits instead).
+std::counting_semaphore<64>& HashSlots() {
+  static std::counting_semaphore<64> slots(4);
+  return slots;
+}
+
+class HashSlot {
+ public:
+  HashSlot() { HashSlots().acquire(); }
+  ~HashSlot() { HashSlots().release(); }
+  HashSlot(const HashSlot&) = delete;
+  HashSlot& operator=(const HashSlot&) = delete;
+};
+
 }  // namespace
 
 Result<std::string> HashPassword(std::string_view password) {
   if (!SodiumReady()) return Status::Internal("libsodium could not be initialised");
   char out[crypto_pwhash_STRBYTES];
+  HashSlot slot;
   if (crypto_pwhash_str_alg(out, password.data(), password.size(), kOpsLimit, kMemLimit,
                             crypto_pwhash_ALG_ARGON2ID13) != 0) {
     return Status::ResourceExhausted(
@@ -37,6 +54,7 @@ Result<std::string> HashPassword(std::string_view password) {
 bool VerifyPassword(std::string_view hash, std::string_view password) {
   if (!SodiumReady() || hash.empty() || hash.size() >= crypto_pwhash_STRBYTES) return false;
   std::string terminated(hash);  // libsodium wants a NUL-terminated string
+  HashSlot slot;
   return crypto_pwhash_str_verify(terminated.c_str(), password.data(), password.size()) == 0;
 }
 

@@ -2,7 +2,8 @@
 // made on the member that receives the request, so that Raft entries, logs
 // and snapshots carry only the hash, never the password.
 //
-// Thread-safe; no state beyond libsodium's one-time initialisation.
+// Thread-safe. At most 4 hashes or verifications run at once (each holds
+// 19 MiB); further callers wait for a slot.
 #pragma once
 
 #include <string>

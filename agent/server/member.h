@@ -171,7 +171,9 @@ class Member {
   // barrier, so a user just added anywhere is seen) and returns a signed
   // token valid for MemberOptions::auth_token_ttl. Errors: kFailedPrecondition
   // "etcdserver: authentication is not enabled", kInvalidArgument
-  // "etcdserver: authentication failed, invalid user ID or password".
+  // "etcdserver: authentication failed, invalid user ID or password", and for
+  // a no_password user kUnknown "auth: authentication failed, password was
+  // given for no password user" (etcd 3.4's answer).
   Result<std::string> Authenticate(const std::string& name, const std::string& password);
   // The user a token speaks for. Any token while auth is disabled, or a
   // forged, expired or superseded one (password changed, user deleted, auth

@@ -53,6 +53,10 @@ Result<std::string> Member::Authenticate(const std::string& name, const std::str
   const auth::User* user = state->FindUser(name);
   // An unknown user gets etcd's same answer without an argon2 run, so
   // unknown names cannot be used to burn this member's CPU and memory.
+  if (user != nullptr && user->password_hash.empty()) {
+    // etcd 3.4's words and code for a user added with no_password.
+    return Status::Unknown("auth: authentication failed, password was given for no password user");
+  }
   if (user == nullptr || !auth::VerifyPassword(user->password_hash, password)) {
     return AuthFailed();
   }
