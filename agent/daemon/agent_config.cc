@@ -414,8 +414,12 @@ Result<AgentConfig> BuildAgentConfigFromValues(const FlagValues& all) {
     c.watch_progress_notify_interval = *d;
   }
   if (const std::string* v = get("auth-token-ttl")) {
-    SHADEKV_ASSIGN_OR_RETURN(c.auth_token_ttl_seconds,
-                             ParseWhole("auth-token-ttl", *v, 1, "a positive number of seconds"));
+    constexpr const char* kWhat = "a positive number of seconds, at most 315360000 (10 years)";
+    SHADEKV_ASSIGN_OR_RETURN(c.auth_token_ttl_seconds, ParseWhole("auth-token-ttl", *v, 1, kWhat));
+    // Bounded so that now + TTL can never overflow a token's expiry.
+    if (c.auth_token_ttl_seconds > 315360000) {
+      return Status::InvalidArgument("--auth-token-ttl '" + *v + "': expected " + kWhat);
+    }
   }
   if (const std::string* v = get("log-level")) {
     if (*v != "debug" && *v != "info" && *v != "warn" && *v != "error") {
