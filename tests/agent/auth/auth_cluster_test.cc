@@ -370,24 +370,40 @@ TEST_F(AuthClusterTest, PluginSeesDeniedRequestWithItsUser) {
   ExpectError(
       Post(0, "/v3/kv/put", "{\"key\":" + Q("app/k") + ",\"value\":" + Q("x") + "}", reader), 403,
       kDenied, "reader put");
-  // The record is written by the plugin's own thread: poll for it, bounded.
+  // An allowed write: its change event carries the user.
+  const std::string alice = Authenticate(0, "alice", "alicepw");
+  ExpectOk(Post(0, "/v3/kv/put", "{\"key\":" + Q("app/k") + ",\"value\":" + Q("y") + "}", alice),
+           "alice put");
+  // Records are written by the plugin's own thread: poll for them, bounded.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   std::optional<bus::RequestRecord> denied;
-  while (!denied && std::chrono::steady_clock::now() < deadline) {
+  std::optional<bus::ChangeEvent> alice_event;
+  while ((!denied || !alice_event) && std::chrono::steady_clock::now() < deadline) {
     std::ifstream in(record_path);
     std::string line;
     while (std::getline(in, line)) {
-      if (line.rfind("request ", 0) != 0) continue;
-      std::string hex = line.substr(8), bytes;
+      const bool request = line.rfind("request ", 0) == 0;
+      const bool event = line.rfind("event ", 0) == 0;
+      if (!request && !event) continue;
+      std::string hex = line.substr(request ? 8 : 6), bytes;
       for (size_t p = 0; p + 1 < hex.size(); p += 2) {
         bytes.push_back(static_cast<char>(std::stoi(hex.substr(p, 2), nullptr, 16)));
+      }
+      if (event) {
+        Result<bus::ChangeEvent> e = bus::DecodeEvent(bytes);
+        ASSERT_TRUE(e.ok()) << e.status().ToString();
+        if (e->user == "alice") alice_event = *e;
+        continue;
       }
       Result<bus::RequestRecord> r = bus::DecodeRequestRecord(bytes);
       ASSERT_TRUE(r.ok()) << r.status().ToString();
       if (r->outcome == bus::RequestOutcome::kDenied && r->operation == "/v3/kv/put") denied = *r;
     }
-    if (!denied) std::this_thread::sleep_for(milliseconds(100));
+    if (!denied || !alice_event) std::this_thread::sleep_for(milliseconds(100));
   }
+  ASSERT_TRUE(alice_event.has_value()) << "no event by alice in " << record_path;
+  ASSERT_EQ(alice_event->changes.size(), 1u);
+  EXPECT_EQ(alice_event->changes[0].kv.key, "app/k");
   ASSERT_TRUE(denied.has_value()) << "no DENIED record in " << record_path;
   EXPECT_EQ(denied->user, "reader");
   EXPECT_EQ(denied->key, "app/k");
