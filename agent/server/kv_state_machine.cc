@@ -104,6 +104,12 @@ Result<AppliedEntry> KvStateMachine::Apply(uint64_t index, std::string_view payl
   AppliedEntry applied;
   applied.origin = entry->origin;
   applied.request_id = entry->request_id;
+  if (Status allowed = AuthorizeAtApply(*entry); !allowed.ok()) {
+    // A verdict every member reaches alike: the index is consumed, nothing changes.
+    SHADEKV_RETURN_IF_ERROR(MarkApplied(index));
+    applied.result = std::move(allowed);
+    return applied;
+  }
   bool compaction = std::holds_alternative<store::CompactionRequest>(entry->op);
   {
     std::shared_lock lock(store_mu_);

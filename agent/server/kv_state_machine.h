@@ -97,6 +97,11 @@ class KvStateMachine : public StateMachine {
   Result<AppliedEntry> ApplyAuthEntry(uint64_t index, const RaftEntry& entry);
   // Reads the auth state back from the store's meta.
   Status ReloadAuth();
+  // The entry's user may still do what a key entry (put, delete, txn) asks,
+  // by the auth state as of this index (the API checked when it proposed;
+  // a permission revoked in between is honoured here, on every member
+  // alike). Other entries: OK.
+  Status AuthorizeAtApply(const RaftEntry& entry) const;
   void CompactInBackground();
   void WakeCompactor();
 

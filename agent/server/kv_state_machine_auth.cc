@@ -52,6 +52,21 @@ Result<AppliedEntry> KvStateMachine::ApplyAuthEntry(uint64_t index, const RaftEn
   return applied;
 }
 
+Status KvStateMachine::AuthorizeAtApply(const RaftEntry& entry) const {
+  std::shared_ptr<const auth::AuthState> state = auth_state();
+  if (!state->enabled()) return Status::Ok();
+  if (const auto* put = std::get_if<store::PutRequest>(&entry.op)) {
+    return state->CheckPut(entry.user, *put);
+  }
+  if (const auto* del = std::get_if<store::DeleteRangeRequest>(&entry.op)) {
+    return state->CheckDeleteRange(entry.user, *del);
+  }
+  if (const auto* txn = std::get_if<store::TxnRequest>(&entry.op)) {
+    return state->CheckTxn(entry.user, *txn);
+  }
+  return Status::Ok();
+}
+
 Status KvStateMachine::ReloadAuth() {
   SHADEKV_ASSIGN_OR_RETURN(auto entries, store_->ScanMeta(auth::kAuthMetaPrefix));
   SHADEKV_ASSIGN_OR_RETURN(auth::AuthState state, auth::DecodeAuthState(entries));

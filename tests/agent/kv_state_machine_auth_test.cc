@@ -36,10 +36,10 @@ class KvStateMachineAuthTest : public ::testing::Test {
     return std::move(sm).value();
   }
 
-  Status Apply(EntryOp op) {
+  Status Apply(EntryOp op, const std::string& user = "root") {
     RaftEntry entry;
     entry.request_id = ++index_;
-    entry.user = "root";
+    entry.user = user;
     entry.op = std::move(op);
     Result<AppliedEntry> applied = sm_->Apply(index_, EncodeRaftEntry(entry));
     EXPECT_TRUE(applied.ok()) << applied.status().ToString();
@@ -99,6 +99,33 @@ TEST_F(KvStateMachineAuthTest, StateSurvivesReopenAndSnapshotInstall) {
   snapshot.data = *image;
   ASSERT_TRUE(other->RestoreSnapshot(snapshot).ok());
   EXPECT_EQ(*other->auth_state(), expected);
+}
+
+// A permission revoked after the API checked a request (its entry still in
+// flight) is honoured when the entry applies: refused, nothing changes.
+TEST_F(KvStateMachineAuthTest, KeyEntriesAreCheckedAgainstTheStateAtTheirIndex) {
+  Build();
+  store::PutRequest put;
+  put.key = "app/x";
+  put.value = "v";
+  ASSERT_TRUE(Apply(put, "app").ok());
+  EXPECT_EQ(sm_->CurrentRevision(), 2);
+  AuthChange revoke = Change(Kind::kRoleRevokePermission, "", "app-rw");
+  revoke.perm = {auth::PermType::kReadWrite, "app/", "app0"};
+  ASSERT_TRUE(Apply(revoke).ok());
+  EXPECT_EQ(Apply(put, "app"), Status::PermissionDenied("etcdserver: permission denied"));
+  store::DeleteRangeRequest del;
+  del.key = "app/x";
+  EXPECT_EQ(Apply(del, "app"), Status::PermissionDenied("etcdserver: permission denied"));
+  store::TxnRequest txn;
+  txn.success.push_back(store::RequestOp{put});
+  EXPECT_EQ(Apply(txn, "app"), Status::PermissionDenied("etcdserver: permission denied"));
+  EXPECT_EQ(Apply(put, ""), Status::InvalidArgument("etcdserver: user name is empty"));
+  EXPECT_EQ(sm_->CurrentRevision(), 2);
+  EXPECT_EQ(sm_->AppliedIndex(), index_);
+  // root may still write.
+  ASSERT_TRUE(Apply(put, "root").ok());
+  EXPECT_EQ(sm_->CurrentRevision(), 3);
 }
 
 TEST(EntryCodecAuthTest, EveryKindRoundTrips) {
