@@ -38,6 +38,15 @@ Route Change(uint32_t fields, Kind kind) {
               // etcd 3.4 crashes here (nil perm); refuse instead.
               return ErrorReply(Status::InvalidArgument("etcdserver: permission not given"));
             }
+            if (kind == Kind::kRoleGrantPermission) {
+              // Refused before proposing (the model refuses it too).
+              const int type = static_cast<int>(r.perm.type);
+              if (type < 0 || type > 2) {
+                return ErrorReply(
+                    Status::InvalidArgument("etcdserver: permission type " + std::to_string(type) +
+                                            " is not one of READ (0), WRITE (1), READWRITE (2)"));
+              }
+            }
             Status done = m.AuthUpdate(std::move(c), r.password, r.no_password, o);
             if (!done.ok()) return ErrorReply(done);
             return HttpReply{200, EncodeAuthEmptyResponse(Header(m))};

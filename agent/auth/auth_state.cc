@@ -182,6 +182,12 @@ Status AuthState::Apply(const AuthChange& c) {
     case Kind::kRoleGrantPermission: {
       auto it = roles_.find(c.role);
       if (it == roles_.end()) return RoleNotFound();
+      const int type = static_cast<int>(c.perm.type);
+      if (type < 0 || type > 2) {
+        // etcd 3.4 stores any number, which then grants nothing; refuse it.
+        return Status::InvalidArgument("etcdserver: permission type " + std::to_string(type) +
+                                       " is not one of READ (0), WRITE (1), READWRITE (2)");
+      }
       std::vector<Permission>& perms = it->second.perms;
       auto less = [](const Permission& a, const Permission& b) {
         return std::tie(a.key, a.range_end) < std::tie(b.key, b.range_end);

@@ -103,8 +103,8 @@ class AuthState {
   //    "etcdserver: permission is not granted to the role".
   //  kInvalidArgument "etcdserver: invalid auth management": deleting the root
   //    user or role, or revoking root from root, while enabled.
-  //  kInvalidArgument "etcdserver: permission not given": a grant without a
-  //    key (etcd 3.4 crashes there; we refuse).
+  //  kInvalidArgument "etcdserver: permission type N is not one of READ (0),
+  //    WRITE (1), READWRITE (2)" (etcd 3.4 stores any number; we refuse).
   Status Apply(const AuthChange& change);
 
   // Restores a state read back from storage (auth_record.h).

@@ -108,6 +108,8 @@ TEST(AuthStateTest, FailedMutationChangesNothing) {
               "etcdserver: permission is not granted to the role");
   ExpectError(s.Apply(RoleAdd("r")), StatusCode::kFailedPrecondition,
               "etcdserver: role name already exists");
+  ExpectError(s.Apply(Perm("r", static_cast<PermType>(7), "a", "")), StatusCode::kInvalidArgument,
+              "etcdserver: permission type 7 is not one of READ (0), WRITE (1), READWRITE (2)");
   EXPECT_EQ(s, before);
 }
 
