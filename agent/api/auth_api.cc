@@ -129,15 +129,6 @@ const std::map<std::string, Route>& Table() {
 
 }  // namespace
 
-const std::vector<std::string>& AuthRoutes() {
-  static const std::vector<std::string> routes = [] {
-    std::vector<std::string> out;
-    for (const auto& [key, route] : Table()) out.push_back(key);
-    return out;
-  }();
-  return routes;
-}
-
 bool ServeAuthRoute(const std::string& route, agent::Member& member, const std::string& body,
                     const agent::RequestOrigin& origin, HttpReply* reply) {
   auto it = Table().find(route);

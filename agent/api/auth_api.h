@@ -17,9 +17,6 @@
 
 namespace shadekv::api {
 
-// The route keys ("auth/enable", ...) served here.
-const std::vector<std::string>& AuthRoutes();
-
 // Serves one auth route; false when `route` is not an auth route.
 bool ServeAuthRoute(const std::string& route, agent::Member& member, const std::string& body,
                     const agent::RequestOrigin& origin, HttpReply* reply);

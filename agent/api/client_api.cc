@@ -346,8 +346,17 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
       // as the client wants).
       RequestFacts facts;
       Status identity = Identify(request, &facts.user);
-      ServeWatch(request, response, *member_, max_body_, *watch_streams_, facts.user, identity);
-      Report(request, path, &facts, HttpReply{response.getStatus(), ""});
+      Status refused;
+      ServeWatch(request, response, *member_, max_body_, *watch_streams_, facts.user, identity,
+                 &refused);
+      // A stream that had a create refused is reported as that refusal, so
+      // plugins see denied watches too.
+      HttpReply stream_reply{response.getStatus(), ""};
+      if (!refused.ok()) {
+        stream_reply.error_code = refused.code();
+        stream_reply.error_message = refused.message();
+      }
+      Report(request, path, &facts, stream_reply);
       metrics_
           ->Counter("shadekv_http_requests_total", "HTTP requests by path and status",
                     "path=\"" + path + "\",code=\"" + std::to_string(response.getStatus()) + "\"")

@@ -45,7 +45,10 @@ int64_t HeaderRevision(const std::string& body) {
 }
 
 bus::RequestOutcome OutcomeOf(const std::string& operation, const HttpReply& reply) {
-  if (reply.http_status == 200) return bus::RequestOutcome::kOk;
+  // A stream answers 200 and may still carry a refusal (a denied watch).
+  if (reply.http_status == 200 && reply.error_code == StatusCode::kOk) {
+    return bus::RequestOutcome::kOk;
+  }
   if (reply.error_code == StatusCode::kPermissionDenied ||
       reply.error_code == StatusCode::kUnauthenticated) {
     return bus::RequestOutcome::kDenied;

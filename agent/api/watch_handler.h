@@ -74,9 +74,12 @@ void RegisterWatchGauges(metrics::MetricsRegistry& metrics, const watch::WatchHu
 // `user` is the caller's authenticated user ("" without a token): each
 // create needs READ on its range while auth is enabled. A non-OK `identity`
 // (the caller's token was refused) refuses every create with it, as etcd does.
+// When `first_refusal` is given, it receives the first refusal (OK when
+// none), for the stream's request record.
 void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
                 agent::Member& member, size_t max_request_bytes, WatchStreams& streams,
-                const std::string& user = "", const Status& identity = Status::Ok());
+                const std::string& user = "", const Status& identity = Status::Ok(),
+                Status* first_refusal = nullptr);
 void RegisterWatchGauges(metrics::MetricsRegistry& metrics, agent::Member* member);
 
 }  // namespace shadekv::api

@@ -370,6 +370,9 @@ TEST_F(AuthClusterTest, PluginSeesDeniedRequestWithItsUser) {
   ExpectError(
       Post(0, "/v3/kv/put", "{\"key\":" + Q("app/k") + ",\"value\":" + Q("x") + "}", reader), 403,
       kDenied, "reader put");
+  // A watch outside reader's range: refused in the stream, DENIED in the record.
+  std::string refused = FirstWatchLine(0, "{\"key\":" + Q("other") + "}", reader);
+  EXPECT_NE(refused.find("\"canceled\":true"), std::string::npos) << refused;
   // An allowed write: its change event carries the user.
   const std::string alice = Authenticate(0, "alice", "alicepw");
   ExpectOk(Post(0, "/v3/kv/put", "{\"key\":" + Q("app/k") + ",\"value\":" + Q("y") + "}", alice),
@@ -377,8 +380,10 @@ TEST_F(AuthClusterTest, PluginSeesDeniedRequestWithItsUser) {
   // Records are written by the plugin's own thread: poll for them, bounded.
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   std::optional<bus::RequestRecord> denied;
+  std::optional<bus::RequestRecord> denied_watch;
   std::optional<bus::ChangeEvent> alice_event;
-  while ((!denied || !alice_event) && std::chrono::steady_clock::now() < deadline) {
+  while ((!denied || !denied_watch || !alice_event) &&
+         std::chrono::steady_clock::now() < deadline) {
     std::ifstream in(record_path);
     std::string line;
     while (std::getline(in, line)) {
@@ -398,9 +403,17 @@ TEST_F(AuthClusterTest, PluginSeesDeniedRequestWithItsUser) {
       Result<bus::RequestRecord> r = bus::DecodeRequestRecord(bytes);
       ASSERT_TRUE(r.ok()) << r.status().ToString();
       if (r->outcome == bus::RequestOutcome::kDenied && r->operation == "/v3/kv/put") denied = *r;
+      if (r->outcome == bus::RequestOutcome::kDenied && r->operation == "/v3/watch") {
+        denied_watch = *r;
+      }
     }
-    if (!denied || !alice_event) std::this_thread::sleep_for(milliseconds(100));
+    if (!denied || !denied_watch || !alice_event) {
+      std::this_thread::sleep_for(milliseconds(100));
+    }
   }
+  ASSERT_TRUE(denied_watch.has_value()) << "no DENIED watch record in " << record_path;
+  EXPECT_EQ(denied_watch->user, "reader");
+  EXPECT_EQ(denied_watch->message, kDenied);
   ASSERT_TRUE(alice_event.has_value()) << "no event by alice in " << record_path;
   ASSERT_EQ(alice_event->changes.size(), 1u);
   EXPECT_EQ(alice_event->changes[0].kv.key, "app/k");
