@@ -59,6 +59,14 @@ bus::RequestOutcome OutcomeOf(const std::string& operation, const HttpReply& rep
       operation.rfind("/v3/auth/", 0) != 0) {
     return bus::RequestOutcome::kDenied;
   }
+  // A wrong password (code 3 in etcd) is a denied login: what the hunt
+  // plugin's password-guessing rule counts.
+  if (operation == "/v3/auth/authenticate" &&
+      (reply.error_message == "etcdserver: authentication failed, invalid user ID or password" ||
+       reply.error_message ==
+           "auth: authentication failed, password was given for no password user")) {
+    return bus::RequestOutcome::kDenied;
+  }
   return bus::RequestOutcome::kFailed;
 }
 

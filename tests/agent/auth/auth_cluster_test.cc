@@ -370,6 +370,9 @@ TEST_F(AuthClusterTest, PluginSeesDeniedRequestWithItsUser) {
   ExpectError(
       Post(0, "/v3/kv/put", "{\"key\":" + Q("app/k") + ",\"value\":" + Q("x") + "}", reader), 403,
       kDenied, "reader put");
+  // A wrong password is a denied login.
+  ExpectError(Post(0, "/v3/auth/authenticate", "{\"name\":\"alice\",\"password\":\"guess\"}"), 400,
+              "etcdserver: authentication failed, invalid user ID or password", "guess");
   // A watch outside reader's range: refused in the stream, DENIED in the record.
   std::string refused = FirstWatchLine(0, "{\"key\":" + Q("other") + "}", reader);
   EXPECT_NE(refused.find("\"canceled\":true"), std::string::npos) << refused;
@@ -381,8 +384,9 @@ TEST_F(AuthClusterTest, PluginSeesDeniedRequestWithItsUser) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   std::optional<bus::RequestRecord> denied;
   std::optional<bus::RequestRecord> denied_watch;
+  std::optional<bus::RequestRecord> denied_login;
   std::optional<bus::ChangeEvent> alice_event;
-  while ((!denied || !denied_watch || !alice_event) &&
+  while ((!denied || !denied_watch || !denied_login || !alice_event) &&
          std::chrono::steady_clock::now() < deadline) {
     std::ifstream in(record_path);
     std::string line;
@@ -406,11 +410,15 @@ TEST_F(AuthClusterTest, PluginSeesDeniedRequestWithItsUser) {
       if (r->outcome == bus::RequestOutcome::kDenied && r->operation == "/v3/watch") {
         denied_watch = *r;
       }
+      if (r->outcome == bus::RequestOutcome::kDenied && r->operation == "/v3/auth/authenticate") {
+        denied_login = *r;
+      }
     }
-    if (!denied || !denied_watch || !alice_event) {
+    if (!denied || !denied_watch || !denied_login || !alice_event) {
       std::this_thread::sleep_for(milliseconds(100));
     }
   }
+  ASSERT_TRUE(denied_login.has_value()) << "no DENIED login record in " << record_path;
   ASSERT_TRUE(denied_watch.has_value()) << "no DENIED watch record in " << record_path;
   EXPECT_EQ(denied_watch->user, "reader");
   EXPECT_EQ(denied_watch->message, kDenied);
