@@ -481,6 +481,7 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
     facts->user = origin.user;
     origin.client_address = request.clientAddress().toString();
     origin.forwarded = request.has(kForwardedHeader);
+    origin.token = request.get("Authorization", "");
     origin.proposed_request_id = &facts->request_id;
     HttpReply reply = Routes().at(key)(*member_, body, origin);
     facts->body = std::move(body);

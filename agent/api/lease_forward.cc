@@ -24,7 +24,8 @@ struct ForwardReply {
 };
 
 Result<ForwardReply> Post(const std::string& base_url, const std::string& path,
-                          const std::string& body, std::chrono::milliseconds timeout) {
+                          const std::string& body, std::chrono::milliseconds timeout,
+                          const std::string& token) {
   try {
     Poco::URI uri(base_url);
     Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
@@ -32,6 +33,7 @@ Result<ForwardReply> Post(const std::string& base_url, const std::string& path,
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path,
                                    Poco::Net::HTTPMessage::HTTP_1_1);
     request.set(kForwardedHeader, "1");
+    if (!token.empty()) request.set("Authorization", token);
     request.setContentType("application/json");
     request.setContentLength(static_cast<std::streamsize>(body.size()));
     session.sendRequest(request) << body;
@@ -100,13 +102,13 @@ Result<T> OnLeader(agent::Member& member, bool forwarded, std::chrono::milliseco
 }  // namespace
 
 Result<int64_t> RenewOnLeader(agent::Member& member, int64_t id, bool forwarded,
-                              std::chrono::milliseconds deadline) {
+                              std::chrono::milliseconds deadline, const std::string& token) {
   return OnLeader<int64_t>(
       member, forwarded, deadline, [&] { return member.LeaseRenew(id); },
       [&](const std::string& url) -> Result<int64_t> {
-        SHADEKV_ASSIGN_OR_RETURN(
-            ForwardReply reply,
-            Post(url, "/v3/lease/keepalive", "{\"ID\":\"" + std::to_string(id) + "\"}", deadline));
+        SHADEKV_ASSIGN_OR_RETURN(ForwardReply reply,
+                                 Post(url, "/v3/lease/keepalive",
+                                      "{\"ID\":\"" + std::to_string(id) + "\"}", deadline, token));
         if (reply.status != 200) return ErrorOf(reply);
         Result<DecodedBody> json = DecodeFirstJsonValue(reply.body);
         if (!json.ok() || !json->found) {
@@ -120,7 +122,8 @@ Result<int64_t> RenewOnLeader(agent::Member& member, int64_t id, bool forwarded,
 
 Result<std::optional<lease::TimeToLive>> TimeToLiveOnLeader(agent::Member& member, int64_t id,
                                                             bool with_keys, bool forwarded,
-                                                            std::chrono::milliseconds deadline) {
+                                                            std::chrono::milliseconds deadline,
+                                                            const std::string& token) {
   using Answer = std::optional<lease::TimeToLive>;
   return OnLeader<Answer>(
       member, forwarded, deadline, [&] { return member.LeaseTimeToLive(id, with_keys); },
@@ -129,7 +132,7 @@ Result<std::optional<lease::TimeToLive>> TimeToLiveOnLeader(agent::Member& membe
         if (with_keys) body += ",\"keys\":true";
         body += "}";
         SHADEKV_ASSIGN_OR_RETURN(ForwardReply reply,
-                                 Post(url, "/v3/lease/timetolive", body, deadline));
+                                 Post(url, "/v3/lease/timetolive", body, deadline, token));
         if (reply.status != 200) return ErrorOf(reply);
         SHADEKV_ASSIGN_OR_RETURN(JsonValue json, ParseWholeJson(reply.body));
         const int64_t ttl = Int64Field(&json, "TTL");

@@ -87,6 +87,9 @@ struct RequestOrigin {
   std::string user;
   std::string client_address;
   bool forwarded = false;  // forwarded by another member (lease calls): answer here, never forward
+  // The caller's token as it arrived (Authorization header), only to pass on
+  // when a lease call is forwarded to the leader. Never logged or proposed.
+  std::string token;
   // When set, receives the request id of the Raft entry proposed for this
   // request (the id its change event carries), for the API's request record.
   uint64_t* proposed_request_id = nullptr;

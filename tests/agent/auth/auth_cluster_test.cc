@@ -433,5 +433,39 @@ TEST_F(AuthClusterTest, PluginSeesDeniedRequestWithItsUser) {
   EXPECT_EQ(denied->request_id, 0u);  // nothing was proposed
 }
 
+// A follower forwards a time-to-live query to the leader with the caller's
+// token, so the leader's request record names the user.
+TEST_F(AuthClusterTest, ForwardedLeaseCallCarriesTheCallersIdentity) {
+  StartClusterWithFlags(3, [&](int i) {
+    return std::vector<std::string>{
+        "--plugin", RECORDING_PLUGIN_PATH, "--plugin-config",
+        "recording.path=" + root_ + "/" + std::to_string(i) + ".records"};
+  });
+  const int leader = WaitForLeader({0, 1, 2}, milliseconds(20000));
+  const int follower = (leader + 1) % 3;
+  SetUpUsers(leader);
+  const std::string alice = AuthenticateEventually(follower, "alice", "alicepw");
+  ExpectOk(Post(follower, "/v3/lease/timetolive", "{\"ID\":\"12345\"}", alice), "ttl");
+  const std::string path = root_ + "/" + std::to_string(leader) + ".records";
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  bool seen = false;
+  while (!seen && std::chrono::steady_clock::now() < deadline) {
+    std::ifstream in(path);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.rfind("request ", 0) != 0) continue;
+      std::string hex = line.substr(8), bytes;
+      for (size_t p = 0; p + 1 < hex.size(); p += 2) {
+        bytes.push_back(static_cast<char>(std::stoi(hex.substr(p, 2), nullptr, 16)));
+      }
+      Result<bus::RequestRecord> r = bus::DecodeRequestRecord(bytes);
+      ASSERT_TRUE(r.ok()) << r.status().ToString();
+      if (r->operation == "/v3/lease/timetolive" && r->user == "alice") seen = true;
+    }
+    if (!seen) std::this_thread::sleep_for(milliseconds(100));
+  }
+  EXPECT_TRUE(seen) << "the leader recorded no time-to-live by alice in " << path;
+}
+
 }  // namespace
 }  // namespace shadekv::cluster_testing
