@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "agent/api/etcd_json.h"
+#include "agent/api/etcd_json_auth.h"
 #include "agent/api/etcd_json_watch.h"
 #include "agent/api/go_base64.h"
 #include "agent/api/json_value.h"
@@ -573,6 +574,59 @@ Result<LeaseTimeToLiveRequest> ParseLeaseTimeToLiveRequest(std::string_view body
 
 Result<LeaseLeasesRequest> ParseLeaseLeasesRequest(std::string_view body) {
   return ParseBody<LeaseLeasesRequest>(body, ReadNothing<LeaseLeasesRequest>);
+}
+
+}  // namespace shadekv::api
+
+// ---- /v3/auth/* (declared in etcd_json_auth.h; here for the shared readers) ----
+
+namespace shadekv::api {
+namespace {
+
+const EnumType kPermType{"authpb.Permission_Type", {"READ", "WRITE", "READWRITE"}};
+
+Status ReadAuth(const JsonValue& o, uint32_t fields, AuthRequest& r) {
+  if (fields & kAuthName) SHADEKV_RETURN_IF_ERROR(ReadString(FieldOf(o, "name", "name"), r.name));
+  if (fields & kAuthPassword) {
+    SHADEKV_RETURN_IF_ERROR(ReadString(FieldOf(o, "password", "password"), r.password));
+  }
+  if (fields & kAuthUser) SHADEKV_RETURN_IF_ERROR(ReadString(FieldOf(o, "user", "user"), r.user));
+  if (fields & kAuthRole) SHADEKV_RETURN_IF_ERROR(ReadString(FieldOf(o, "role", "role"), r.role));
+  if (fields & kAuthPerm) {
+    if (const JsonValue* v = FieldOf(o, "perm", "perm")) {
+      const JsonValue* p;
+      SHADEKV_RETURN_IF_ERROR(AsMessage(*v, &p));
+      if (p != nullptr) {
+        r.has_perm = true;
+        SHADEKV_RETURN_IF_ERROR(
+            ReadEnum(FieldOf(*p, "permType", "permType"), kPermType, r.perm.type));
+        SHADEKV_RETURN_IF_ERROR(ReadBytes(FieldOf(*p, "key", "key"), r.perm.key));
+        SHADEKV_RETURN_IF_ERROR(ReadBytes(FieldOf(*p, "range_end", "rangeEnd"), r.perm.range_end));
+      }
+    }
+  }
+  if (fields & kAuthKeyRange) {
+    SHADEKV_RETURN_IF_ERROR(ReadBytes(FieldOf(o, "key", "key"), r.perm.key));
+    SHADEKV_RETURN_IF_ERROR(ReadBytes(FieldOf(o, "range_end", "rangeEnd"), r.perm.range_end));
+  }
+  if (fields & kAuthOptions) {
+    if (const JsonValue* v = FieldOf(o, "options", "options")) {
+      const JsonValue* opts;
+      SHADEKV_RETURN_IF_ERROR(AsMessage(*v, &opts));
+      if (opts != nullptr) {
+        SHADEKV_RETURN_IF_ERROR(
+            ReadBool(FieldOf(*opts, "no_password", "noPassword"), r.no_password));
+      }
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Result<AuthRequest> ParseAuthRequest(std::string_view body, uint32_t fields) {
+  return ParseBody<AuthRequest>(
+      body, [fields](const JsonValue& o, AuthRequest& r) { return ReadAuth(o, fields, r); });
 }
 
 }  // namespace shadekv::api

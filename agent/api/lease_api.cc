@@ -32,6 +32,14 @@ HttpReply Grant(agent::Member& m, const std::string& body, const agent::RequestO
 HttpReply Revoke(agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {
   Result<LeaseIdRequest> request = ParseLeaseRevokeRequest(body);
   if (!request.ok()) return ErrorReply(request.status());
+  // etcd's checkLeasePuts: WRITE on every key the lease would delete.
+  std::vector<std::string> keys = m.state_machine().lessor().With(
+      [&](lease::LeaseTable& t, int64_t) -> std::vector<std::string> {
+        if (!t.Exists(request->id)) return {};
+        return t.Keys(request->id);
+      });
+  Status allowed = m.AuthSnapshot()->CheckLeaseRevoke(o.user, keys);
+  if (!allowed.ok()) return ErrorReply(allowed);
   Result<int64_t> revision = m.LeaseRevoke(request->id, o);
   if (!revision.ok()) return ErrorReply(revision.status());
   return {200, EncodeLeaseRevokeResponse(HeaderOf(m, *revision))};
@@ -41,7 +49,7 @@ HttpReply TimeToLive(agent::Member& m, const std::string& body, const agent::Req
   Result<LeaseTimeToLiveRequest> request = ParseLeaseTimeToLiveRequest(body);
   if (!request.ok()) return ErrorReply(request.status());
   Result<std::optional<lease::TimeToLive>> answer =
-      TimeToLiveOnLeader(m, request->id, request->keys, o.forwarded, kLeaderDeadline);
+      TimeToLiveOnLeader(m, request->id, request->keys, o.forwarded, kLeaderDeadline, o.token);
   if (!answer.ok()) return ErrorReply(answer.status());
   const ResponseHeader header = HeaderOf(m, m.CurrentRevision());
   if (!answer->has_value()) {  // etcd: 200 with TTL -1 for an unknown lease
@@ -58,8 +66,9 @@ HttpReply Leases(agent::Member& m, const std::string& body) {
 }
 
 // One keep-alive answer line: the TTL, or none for an unknown lease.
-Result<std::string> KeepAliveMessage(agent::Member& m, int64_t id, bool forwarded) {
-  Result<int64_t> ttl = RenewOnLeader(m, id, forwarded, kLeaderDeadline);
+Result<std::string> KeepAliveMessage(agent::Member& m, int64_t id, bool forwarded,
+                                     const std::string& token) {
+  Result<int64_t> ttl = RenewOnLeader(m, id, forwarded, kLeaderDeadline, token);
   if (!ttl.ok() && ttl.status().code() != StatusCode::kNotFound) return ttl.status();
   return EncodeLeaseKeepAliveMessage(HeaderOf(m, m.CurrentRevision()), id, ttl.ok() ? *ttl : 0);
 }
@@ -98,6 +107,7 @@ bool ServeLeaseRoute(const std::string& route, agent::Member& member, const std:
 int ServeLeaseKeepAlive(agent::Member& member, Poco::Net::HTTPServerRequest& request,
                         Poco::Net::HTTPServerResponse& response, size_t max_value_bytes) {
   const bool forwarded = request.has(kForwardedHeader);
+  const std::string token = request.get("Authorization", "");
   // HTTP/1.1: neither a length nor chunked encoding means no body.
   const bool has_body = request.hasContentLength() || request.getChunkedTransferEncoding();
   std::istringstream no_body;
@@ -121,7 +131,7 @@ int ServeLeaseKeepAlive(agent::Member& member, Poco::Net::HTTPServerRequest& req
   if (forwarded) {
     // A leader answering a follower: one request, one plain reply (errors
     // keep their status, so the follower can tell "retry" from "answer").
-    Result<std::string> message = KeepAliveMessage(member, parsed->id, true);
+    Result<std::string> message = KeepAliveMessage(member, parsed->id, true, token);
     if (!message.ok()) {
       const HttpReply error = ErrorReply(message.status());
       SendWhole(response, error);
@@ -137,7 +147,7 @@ int ServeLeaseKeepAlive(agent::Member& member, Poco::Net::HTTPServerRequest& req
     std::ostream& out = response.send();
     std::optional<LeaseIdRequest> next = *parsed;
     while (next.has_value()) {
-      Result<std::string> message = KeepAliveMessage(member, next->id, false);
+      Result<std::string> message = KeepAliveMessage(member, next->id, false, token);
       if (!message.ok()) {
         out << StreamError(message.status()) << "\n";
         out.flush();

@@ -1,7 +1,10 @@
 // Follower-to-leader forwarding of lease keep-alives and time-to-live.
 #include "agent/api/lease_forward.h"
 
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "agent/api/go_base64.h"
 #include "agent/api/json_value.h"
@@ -15,8 +18,13 @@ using Clock = std::chrono::steady_clock;
 using ForwardReply = MemberReply;
 
 Result<ForwardReply> Post(const std::string& base_url, const std::string& path,
-                          const std::string& body, std::chrono::milliseconds timeout) {
-  return PostToMember(base_url, path, body, timeout, {kForwardedHeader, "1"});
+                          const std::string& body, std::chrono::milliseconds timeout,
+                          const std::string& token) {
+  std::vector<std::pair<std::string, std::string>> headers = {{kForwardedHeader, "1"}};
+  // The caller's token travels with the call so the leader checks the same
+  // user the follower saw.
+  if (!token.empty()) headers.emplace_back("Authorization", token);
+  return PostToMember(base_url, path, body, timeout, headers);
 }
 
 // The error a leader answered, as a Status (the body is etcd's error shape).
@@ -61,13 +69,13 @@ Result<T> OnLeader(agent::Member& member, bool forwarded, std::chrono::milliseco
 }  // namespace
 
 Result<int64_t> RenewOnLeader(agent::Member& member, int64_t id, bool forwarded,
-                              std::chrono::milliseconds deadline) {
+                              std::chrono::milliseconds deadline, const std::string& token) {
   return OnLeader<int64_t>(
       member, forwarded, deadline, [&] { return member.LeaseRenew(id); },
       [&](const std::string& url) -> Result<int64_t> {
-        SHADEKV_ASSIGN_OR_RETURN(
-            ForwardReply reply,
-            Post(url, "/v3/lease/keepalive", "{\"ID\":\"" + std::to_string(id) + "\"}", deadline));
+        SHADEKV_ASSIGN_OR_RETURN(ForwardReply reply,
+                                 Post(url, "/v3/lease/keepalive",
+                                      "{\"ID\":\"" + std::to_string(id) + "\"}", deadline, token));
         if (reply.status != 200) return ErrorOf(reply);
         Result<DecodedBody> json = DecodeFirstJsonValue(reply.body);
         if (!json.ok() || !json->found) {
@@ -81,7 +89,8 @@ Result<int64_t> RenewOnLeader(agent::Member& member, int64_t id, bool forwarded,
 
 Result<std::optional<lease::TimeToLive>> TimeToLiveOnLeader(agent::Member& member, int64_t id,
                                                             bool with_keys, bool forwarded,
-                                                            std::chrono::milliseconds deadline) {
+                                                            std::chrono::milliseconds deadline,
+                                                            const std::string& token) {
   using Answer = std::optional<lease::TimeToLive>;
   return OnLeader<Answer>(
       member, forwarded, deadline, [&] { return member.LeaseTimeToLive(id, with_keys); },
@@ -90,7 +99,7 @@ Result<std::optional<lease::TimeToLive>> TimeToLiveOnLeader(agent::Member& membe
         if (with_keys) body += ",\"keys\":true";
         body += "}";
         SHADEKV_ASSIGN_OR_RETURN(ForwardReply reply,
-                                 Post(url, "/v3/lease/timetolive", body, deadline));
+                                 Post(url, "/v3/lease/timetolive", body, deadline, token));
         if (reply.status != 200) return ErrorOf(reply);
         SHADEKV_ASSIGN_OR_RETURN(JsonValue json, ParseWholeJson(reply.body));
         const int64_t ttl = Int64Field(&json, "TTL");

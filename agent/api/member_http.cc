@@ -50,7 +50,7 @@ void SetMemberClientTls(Poco::Net::Context::Ptr client_context) {
 
 Result<MemberReply> PostToMember(const std::string& base_url, const std::string& path,
                                  const std::string& body, std::chrono::milliseconds timeout,
-                                 const std::pair<std::string, std::string>& extra_header) {
+                                 const std::vector<std::pair<std::string, std::string>>& headers) {
   try {
     Poco::URI uri(base_url);
     Poco::Net::Context::Ptr tls;
@@ -69,7 +69,7 @@ Result<MemberReply> PostToMember(const std::string& base_url, const std::string&
         Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(timeout.count()) * 1000));
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path,
                                    Poco::Net::HTTPMessage::HTTP_1_1);
-    if (!extra_header.first.empty()) request.set(extra_header.first, extra_header.second);
+    for (const auto& [name, value] : headers) request.set(name, value);
     request.setContentType("application/json");
     request.setContentLength(static_cast<std::streamsize>(body.size()));
     session.sendRequest(request) << body;

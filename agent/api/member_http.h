@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include <Poco/Net/Context.h>
 
@@ -29,13 +30,13 @@ struct MemberReply {
 };
 
 // POSTs `body` (JSON) to `path` on `base_url` ("http[s]://host:port"), waiting
-// up to `timeout` for connecting and for the answer. `extra_header` (name,
-// value), when the name is non-empty, is added to the request. Transport
+// up to `timeout` for connecting and for the answer, with `headers` (name,
+// value) added to the request. Transport
 // failures (refused, timeout, reset, a bad URL) are kUnavailable naming the
 // URL and the path.
 Result<MemberReply> PostToMember(const std::string& base_url, const std::string& path,
                                  const std::string& body, std::chrono::milliseconds timeout,
-                                 const std::pair<std::string, std::string>& extra_header = {});
+                                 const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 // The error a member answered, as a Status: the gateway's {"code","message"}
 // when the body has them, else kUnavailable naming the HTTP status.

@@ -44,10 +44,27 @@ int64_t HeaderRevision(const std::string& body) {
   return revision;
 }
 
-bus::RequestOutcome OutcomeOf(const HttpReply& reply) {
-  if (reply.http_status == 200) return bus::RequestOutcome::kOk;
+bus::RequestOutcome OutcomeOf(const std::string& operation, const HttpReply& reply) {
+  // A stream answers 200 and may still carry a refusal (a denied watch).
+  if (reply.http_status == 200 && reply.error_code == StatusCode::kOk) {
+    return bus::RequestOutcome::kOk;
+  }
   if (reply.error_code == StatusCode::kPermissionDenied ||
       reply.error_code == StatusCode::kUnauthenticated) {
+    return bus::RequestOutcome::kDenied;
+  }
+  // etcd refuses a request without a token while auth is on with code 3;
+  // it is a denial all the same (on /v3/auth/user/add it names a bad request).
+  if (reply.error_message == "etcdserver: user name is empty" &&
+      operation.rfind("/v3/auth/", 0) != 0) {
+    return bus::RequestOutcome::kDenied;
+  }
+  // A wrong password (code 3 in etcd) is a denied login: what the hunt
+  // plugin's password-guessing rule counts.
+  if (operation == "/v3/auth/authenticate" &&
+      (reply.error_message == "etcdserver: authentication failed, invalid user ID or password" ||
+       reply.error_message ==
+           "auth: authentication failed, password was given for no password user")) {
     return bus::RequestOutcome::kDenied;
   }
   return bus::RequestOutcome::kFailed;
@@ -64,7 +81,7 @@ bus::RequestRecord MakeRequestRecord(const RequestFacts& facts, const HttpReply&
   record.client_address = facts.client_address;
   record.operation = Operation(facts.path);
   NamedRange(record.operation, facts.body, &record.key, &record.range_end);
-  record.outcome = OutcomeOf(reply);
+  record.outcome = OutcomeOf(record.operation, reply);
   if (record.outcome == bus::RequestOutcome::kOk) {
     record.revision = HeaderRevision(reply.body);
   } else {

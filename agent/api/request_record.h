@@ -28,8 +28,9 @@ struct RequestFacts {
 };
 
 // `reply` is what was sent (http_status, and error_code/error_message for
-// an error reply). Streams (watch, keepalive) pass a reply with only the
-// HTTP status they ended with.
+// an error reply). Streams (watch, keepalive) pass a reply with the HTTP
+// status they ended with; a watch stream that had a create refused also
+// carries that refusal's code and message (a DENIED record).
 bus::RequestRecord MakeRequestRecord(const RequestFacts& facts, const HttpReply& reply);
 
 }  // namespace shadekv::api

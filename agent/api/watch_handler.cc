@@ -64,9 +64,38 @@ namespace {
 // How often an idle writer looks for a client that hung up.
 constexpr std::chrono::milliseconds kIdlePoll(500);
 
-void Apply(const WatchRequest& r, watch::WatchStream& stream) {
+// grpc-gateway prints a gRPC error as "rpc error: code = <Name> desc = <msg>".
+std::string GrpcErrorText(const Status& s) {
+  const char* name = "Unknown";
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument:
+      name = "InvalidArgument";
+      break;
+    case StatusCode::kPermissionDenied:
+      name = "PermissionDenied";
+      break;
+    case StatusCode::kUnauthenticated:
+      name = "Unauthenticated";
+      break;
+    case StatusCode::kFailedPrecondition:
+      name = "FailedPrecondition";
+      break;
+    default:
+      break;
+  }
+  return "rpc error: code = " + std::string(name) + " desc = " + s.message();
+}
+
+void Apply(const WatchRequest& r, watch::WatchStream& stream, const WatchAuthorizer& authorize) {
   switch (r.kind) {
     case WatchRequest::Kind::kCreate:
+      if (authorize) {
+        Status allowed = authorize(r.create);
+        if (!allowed.ok()) {
+          stream.Refuse(GrpcErrorText(allowed));
+          break;
+        }
+      }
       stream.Create(r.create);
       break;
     case WatchRequest::Kind::kCancel:
@@ -121,7 +150,7 @@ bool ClientHungUp(Poco::Net::StreamSocket& socket) {
 
 void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
                 watch::WatchHub& hub, const WatchHeaderSource& header, size_t max_request_bytes,
-                WatchStreams& streams) {
+                WatchStreams& streams, const WatchAuthorizer& authorize) {
   Poco::Net::StreamSocket& socket =
       static_cast<Poco::Net::HTTPServerRequestImpl&>(request).socket();
   // A watch may stay quiet for hours in both directions; a slow reader may
@@ -150,7 +179,7 @@ void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResp
       return;
     }
     if (first->has_value()) {
-      Apply(**first, *stream);
+      Apply(**first, *stream, authorize);
     } else {
       body_open = false;
     }
@@ -169,7 +198,7 @@ void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResp
       for (;;) {
         Result<std::optional<WatchRequest>> next = NextRequest(values);
         if (!next.ok() || !next->has_value()) break;
-        Apply(**next, *stream);
+        Apply(**next, *stream, authorize);
       }
       reading = false;
     });

@@ -51,13 +51,19 @@ class WatchStreams {
 // from the stream's writer thread, so it must be safe there.
 using WatchHeaderSource = std::function<ResponseHeader(int64_t revision)>;
 
+// Decides whether a watch create may proceed; a non-OK Status refuses it
+// with created+canceled, watch id -1 and the reason etcd's gateway prints
+// ("rpc error: code = PermissionDenied desc = etcdserver: permission denied").
+// Called on the stream's reader threads. Empty: every create proceeds.
+using WatchAuthorizer = std::function<Status(const watch::WatchCreate&)>;
+
 // Handles the request to the end of the stream, watching `hub` (which must
 // outlive the call). `max_request_bytes` bounds one request value and sets
 // the fragment size. Serves any hub: the agent's member and the shadow's
 // mirror both feed one.
 void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
                 watch::WatchHub& hub, const WatchHeaderSource& header, size_t max_request_bytes,
-                WatchStreams& streams);
+                WatchStreams& streams, const WatchAuthorizer& authorize = {});
 
 // /metrics gauges: open streams, watchers, slow (unsynced) watchers, events
 // sent, read from `hub` (which must outlive `metrics`).
@@ -65,8 +71,15 @@ void RegisterWatchGauges(metrics::MetricsRegistry& metrics, const watch::WatchHu
 
 // The agent's forms: the member's hub and header (HeaderOf). Defined in
 // member_header.cc, so that this file needs nothing from agent/server.
+// `user` is the caller's authenticated user ("" without a token): each
+// create needs READ on its range while auth is enabled. A non-OK `identity`
+// (the caller's token was refused) refuses every create with it, as etcd does.
+// When `first_refusal` is given, it receives the first refusal (OK when
+// none), for the stream's request record.
 void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
-                agent::Member& member, size_t max_request_bytes, WatchStreams& streams);
+                agent::Member& member, size_t max_request_bytes, WatchStreams& streams,
+                const std::string& user = "", const Status& identity = Status::Ok(),
+                Status* first_refusal = nullptr);
 void RegisterWatchGauges(metrics::MetricsRegistry& metrics, agent::Member* member);
 
 }  // namespace shadekv::api

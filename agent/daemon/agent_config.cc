@@ -233,6 +233,7 @@ const std::vector<std::string>& AgentFlagNames() {
       "experimental-auto-compaction-revision-interval",
       "experimental-initial-corrupt-check",
       "experimental-corrupt-check-time",
+      "auth-token-ttl",
       "log-level",
       "config-file",
       "peer-curve-key",
@@ -452,6 +453,14 @@ Result<AgentConfig> BuildAgentConfigFromValues(const FlagValues& all) {
     return Status::InvalidArgument(
         "--peer-curve-key and --peer-curve-authorized go together: give both (CURVE on peer "
         "links) or neither");
+  }
+  if (const std::string* v = get("auth-token-ttl")) {
+    constexpr const char* kWhat = "a positive number of seconds, at most 315360000 (10 years)";
+    SHADEKV_ASSIGN_OR_RETURN(c.auth_token_ttl_seconds, ParseWhole("auth-token-ttl", *v, 1, kWhat));
+    // Bounded so that now + TTL can never overflow a token's expiry.
+    if (c.auth_token_ttl_seconds > 315360000) {
+      return Status::InvalidArgument("--auth-token-ttl '" + *v + "': expected " + kWhat);
+    }
   }
   if (const std::string* v = get("log-level")) {
     if (*v != "debug" && *v != "info" && *v != "warn" && *v != "error") {

@@ -61,6 +61,8 @@ struct AgentConfig {
   int64_t max_request_bytes = 1536 * 1024;
   // --experimental-watch-progress-notify-interval, a Go duration ("10m", "200ms").
   std::chrono::milliseconds watch_progress_notify_interval{10 * 60 * 1000};
+  // --auth-token-ttl: seconds an auth token stays valid (etcd's default 300).
+  int64_t auth_token_ttl_seconds = 300;
   std::string log_level = "info";  // debug | info | warn | error
   // TLS on the client API (etcd's flags and semantics). Used only for the
   // https listen URLs; with none, the files are ignored (etcd warns, so do

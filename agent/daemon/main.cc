@@ -72,6 +72,7 @@ in ./default.shadekv. Every flag can also be set in --config-file as
                                      refuse to start on a mismatch (off)
   --experimental-corrupt-check-time D
                                      leader's periodic hashkv comparison (0: off)
+  --auth-token-ttl SECONDS           lifetime of auth tokens (300)
   --plugin PATH                      load a plugin (.so); repeatable
   --plugin-config NAME.KEY=VALUE     a setting for plugin NAME; repeatable
   --peer-curve-key PREFIX            CURVE on peer links: this member's keypair (PREFIX.key)
@@ -310,6 +311,7 @@ int main(int argc, char** argv) {
                     std::to_string(options.peer_curve->authorized_client_keys.size()) +
                     " authorized member keys");
   }
+  options.auth_token_ttl = std::chrono::seconds(config->auth_token_ttl_seconds);
 
   // Plugins load before the member starts, so a bad plugin stops us before
   // we bind anything and no applied revision escapes them. Their history

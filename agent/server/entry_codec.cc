@@ -2,7 +2,7 @@
 //
 //   entry      := array(7)[ version:uint (=1), request_id:uint, origin:uint, user:str,
 //                           client_address:str, leader_time_ms:int, op ]
-//   op         := array(2)[ tag:uint, body ]        top level: tags 2, 3, 4, 5, 16, 17, 18, 64
+//   op         := array(2)[ tag:uint, body ]        top level: tags 2-5, 16-18, 32-42, 64
 //   request    := array(2)[ tag:uint, body ]        inside a txn: tags 1, 2, 3, 4
 //   body(1 range)        := array(13)[ key:bin, range_end:bin, limit:int, revision:int,
 //                             sort_order:int, sort_target:int, serializable:bool,
@@ -19,6 +19,9 @@
 //   body(17 lease_revoke)     := array(1)[ id:int ]
 //   body(18 lease_checkpoint) := array(1)[ checkpoints:array(n)[ array(2)[ id:int,
 //                                  remaining_ttl:int ] ] ]
+//   body(32-42 auth change, tag = 32 + AuthChange::Kind)
+//                        := array(5)[ user:bin, role:bin, password_hash:str,
+//                             perm:array(3)[ type:int, key:bin, range_end:bin ], secret:bin ]
 //   body(64 member_attributes) := array(3)[ member_id:uint, name:str,
 //                                   client_urls:array(n)[str] ]
 //   compare    := array(9)[ result:int, target:int, key:bin, range_end:bin, version:int,
@@ -27,7 +30,7 @@
 // int is any MessagePack integer within int64 (enums within int32: etcd keeps
 // unknown enum numbers, so do we). Never renumber a tag, never reorder or
 // remove a field: add a new tag, or bump kEntryFormatVersion. Tags 19-31
-// (leases), 32-63 (auth) and 65-79 (membership) are reserved for later ops.
+// (leases), 43-63 (auth) and 65-79 (membership) are reserved for later ops.
 #include "agent/server/entry_codec.h"
 
 #include "shadekv/codec/msgpack_reader.h"
@@ -347,10 +350,36 @@ LeaseCheckpoint ReadLeaseCheckpoint(MsgpackReader& r, const msgpack::object& o,
   return c;
 }
 
+auth::AuthChange ReadAuthChange(MsgpackReader& r, uint64_t kind, const msgpack::object& o,
+                                const std::string& path) {
+  auth::AuthChange c;
+  c.kind = static_cast<auth::AuthChange::Kind>(kind);
+  const msgpack::object* f = r.Fields(o, path, 5);
+  if (f == nullptr) return c;
+  c.user = r.Bin(f[0], path + ".user");
+  c.role = r.Bin(f[1], path + ".role");
+  c.password_hash = r.Str(f[2], path + ".password_hash");
+  const msgpack::object* p = r.Fields(f[3], path + ".perm", 3);
+  if (p == nullptr) return c;
+  int64_t type = r.Int(p[0], path + ".perm.type");
+  if (!r.failed() && (type < 0 || type > 2)) {
+    r.Fail(path + ".perm.type", "unknown permission type " + std::to_string(type));
+  }
+  c.perm.type = static_cast<auth::PermType>(type);
+  c.perm.key = r.Bin(p[1], path + ".perm.key");
+  c.perm.range_end = r.Bin(p[2], path + ".perm.range_end");
+  c.secret = r.Bin(f[4], path + ".secret");
+  return c;
+}
+
 EntryOp ReadOp(MsgpackReader& r, const msgpack::object& o) {
   const msgpack::object* f = r.Fields(o, "op", 2);
   if (f == nullptr) return {};
   uint64_t tag = r.Uint(f[0], "op.tag");
+  constexpr uint64_t kAuthBase = static_cast<uint64_t>(EntryOpTag::kAuthChangeBase);
+  if (tag >= kAuthBase && tag <= kAuthBase + auth::AuthChange::kMaxKind) {
+    return ReadAuthChange(r, tag - kAuthBase, f[1], "op.body");
+  }
   switch (tag) {
     case static_cast<uint64_t>(EntryOpTag::kPut):
       return ReadPut(r, f[1], "op.body");
@@ -425,6 +454,19 @@ std::string EncodeRaftEntry(const RaftEntry& entry) {
             pk.pack_int64(item.id);
             pk.pack_int64(item.remaining_ttl);
           }
+        } else if constexpr (std::is_same_v<T, auth::AuthChange>) {
+          pk.pack_array(2);
+          pk.pack_uint32(static_cast<uint32_t>(EntryOpTag::kAuthChangeBase) +
+                         static_cast<uint32_t>(op.kind));
+          pk.pack_array(5);
+          PackBin(pk, op.user);
+          PackBin(pk, op.role);
+          PackStr(pk, op.password_hash);
+          pk.pack_array(3);
+          pk.pack_int32(static_cast<int32_t>(op.perm.type));
+          PackBin(pk, op.perm.key);
+          PackBin(pk, op.perm.range_end);
+          PackBin(pk, op.secret);
         } else {
           static_assert(std::is_same_v<T, MemberAttributes>);
           PackTag(pk, EntryOpTag::kMemberAttributes);

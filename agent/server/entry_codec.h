@@ -18,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "agent/auth/auth_state.h"
 #include "shadekv/common/status.h"
 #include "shadekv/store/kv_types.h"
 
@@ -38,10 +39,12 @@ enum class EntryOpTag : uint32_t {
   kPut = 2,
   kDeleteRange = 3,
   kTxn = 4,
-  kCompaction = 5,         // only at top level
-  kLeaseGrant = 16,        // only at top level
-  kLeaseRevoke = 17,       // only at top level
-  kLeaseCheckpoint = 18,   // only at top level
+  kCompaction = 5,        // only at top level
+  kLeaseGrant = 16,       // only at top level
+  kLeaseRevoke = 17,      // only at top level
+  kLeaseCheckpoint = 18,  // only at top level
+  // 32-42: auth::AuthChange, tag = kAuthChangeBase + AuthChange::Kind (top level only).
+  kAuthChangeBase = 32,
   kMemberAttributes = 64,  // only at top level: a member publishes its name and client URLs
 };
 
@@ -83,9 +86,11 @@ struct LeaseCheckpoint {
   friend bool operator==(const LeaseCheckpoint&, const LeaseCheckpoint&) = default;
 };
 
+// Auth changes (users, roles, permissions, enable/disable) carry password
+// hashes, never passwords: the receiving member hashes before proposing.
 using EntryOp = std::variant<store::PutRequest, store::DeleteRangeRequest, store::TxnRequest,
                              store::CompactionRequest, MemberAttributes, LeaseGrant, LeaseRevoke,
-                             LeaseCheckpoint>;
+                             LeaseCheckpoint, auth::AuthChange>;
 
 struct RaftEntry {
   uint64_t request_id = 0;     // unique per origin member; matches the answer to the waiter

@@ -33,8 +33,8 @@ store::WriteRequest KvStateMachine::ToWriteRequest(const EntryOp& op) const {
       [&](const auto& o) {
         using T = std::decay_t<decltype(o)>;
         if constexpr (std::is_same_v<T, LeaseGrant> || std::is_same_v<T, LeaseRevoke> ||
-                      std::is_same_v<T, LeaseCheckpoint>) {
-          // Applied by ApplyLeaseEntry, never through here.
+                      std::is_same_v<T, LeaseCheckpoint> || std::is_same_v<T, auth::AuthChange>) {
+          // Applied by ApplyLeaseEntry / ApplyAuthEntry, never through here.
         } else if constexpr (std::is_same_v<T, MemberAttributes>) {
           std::string key = MemberMetaKey(o.member_id);
           Result<std::optional<std::string>> existing = store_->GetMeta(key);
@@ -60,6 +60,7 @@ Result<std::unique_ptr<KvStateMachine>> KvStateMachine::Open(
   std::unique_ptr<KvStateMachine> sm(new KvStateMachine(kv_dir, lease_options));
   SHADEKV_ASSIGN_OR_RETURN(sm->store_, store::MvccStore::Open(kv_dir));
   SHADEKV_RETURN_IF_ERROR(sm->ReloadLeases());
+  SHADEKV_RETURN_IF_ERROR(sm->ReloadAuth());
   sm->compactor_ = std::thread([raw = sm.get()] { raw->CompactInBackground(); });
   // A compaction interrupted by a crash resumes now.
   sm->WakeCompactor();
@@ -96,9 +97,19 @@ Result<AppliedEntry> KvStateMachine::Apply(uint64_t index, std::string_view payl
     std::shared_lock lock(store_mu_);
     return ApplyLeaseEntry(index, *entry);
   }
+  if (std::holds_alternative<auth::AuthChange>(entry->op)) {
+    std::shared_lock lock(store_mu_);
+    return ApplyAuthEntry(index, *entry);
+  }
   AppliedEntry applied;
   applied.origin = entry->origin;
   applied.request_id = entry->request_id;
+  if (Status allowed = AuthorizeAtApply(*entry); !allowed.ok()) {
+    // A verdict every member reaches alike: the index is consumed, nothing changes.
+    SHADEKV_RETURN_IF_ERROR(MarkApplied(index));
+    applied.result = std::move(allowed);
+    return applied;
+  }
   bool compaction = std::holds_alternative<store::CompactionRequest>(entry->op);
   {
     std::shared_lock lock(store_mu_);
@@ -194,8 +205,10 @@ Status KvStateMachine::RestoreSnapshot(const raft::Snapshot& snapshot) {
   if (!reopened.ok()) return reopened.status().WithContext("reopening the store after a snapshot");
   store_ = std::move(reopened).value();
   Status leases = ReloadLeases();
+  Status auth = ReloadAuth();
   SHADEKV_RETURN_IF_ERROR(restored);
   SHADEKV_RETURN_IF_ERROR(leases);
+  SHADEKV_RETURN_IF_ERROR(auth);
   if (store_->AppliedIndex() != snapshot.meta.index) {
     return Status::DataLoss("snapshot image is at applied index " +
                             std::to_string(store_->AppliedIndex()) + " but its metadata says " +

@@ -22,6 +22,7 @@
 #include <thread>
 #include <vector>
 
+#include "agent/auth/auth_state.h"
 #include "agent/lease/lease_table.h"
 #include "agent/server/entry_codec.h"
 #include "agent/server/lessor.h"
@@ -79,6 +80,11 @@ class KvStateMachine : public StateMachine {
   // The lease table, kept current by Apply (any thread, see lessor.h).
   Lessor& lessor() { return lessor_; }
 
+  // The applied auth state (any thread): an immutable snapshot, replaced
+  // whole by each applied auth change and by a snapshot install, so a
+  // request checks against one consistent state without holding a lock.
+  std::shared_ptr<const auth::AuthState> auth_state() const;
+
  private:
   KvStateMachine(std::string dir, const lease::LeaseTableOptions& lease_options);
   // Callers hold store_mu_ (shared or exclusive).
@@ -87,6 +93,15 @@ class KvStateMachine : public StateMachine {
   Result<AppliedEntry> ApplyLeaseEntry(uint64_t index, const RaftEntry& entry);
   // Rebuilds the lease table from the store's meta and keyspace.
   Status ReloadLeases();
+  // Auth entries (kv_state_machine_auth.cc). Callers hold store_mu_.
+  Result<AppliedEntry> ApplyAuthEntry(uint64_t index, const RaftEntry& entry);
+  // Reads the auth state back from the store's meta.
+  Status ReloadAuth();
+  // The entry's user may still do what a key entry (put, delete, txn) asks,
+  // by the auth state as of this index (the API checked when it proposed;
+  // a permission revoked in between is honoured here, on every member
+  // alike). Other entries: OK.
+  Status AuthorizeAtApply(const RaftEntry& entry) const;
   void CompactInBackground();
   void WakeCompactor();
 
@@ -99,6 +114,11 @@ class KvStateMachine : public StateMachine {
   // The store; replaced only under an exclusive lock (snapshot install).
   mutable std::shared_mutex store_mu_;
   std::unique_ptr<store::MvccStore> store_;
+
+  // The applied auth state; the pointer is swapped under auth_mu_, the
+  // state it points to never changes.
+  mutable std::mutex auth_mu_;
+  std::shared_ptr<const auth::AuthState> auth_;  // guarded by auth_mu_
 
   // Background compaction.
   std::mutex compact_mu_;

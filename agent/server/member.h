@@ -25,6 +25,7 @@
 
 #include <zmq.hpp>
 
+#include "agent/auth/auth_state.h"
 #include "agent/lease/lease_table.h"
 #include "agent/metrics/metrics.h"
 #include "agent/server/kv_state_machine.h"
@@ -65,6 +66,8 @@ struct MemberOptions {
   // Watch: progress notifications for progress_notify watchers (etcd's
   // --experimental-watch-progress-notify-interval, default 10 minutes).
   std::chrono::milliseconds watch_progress_notify_interval{10 * 60 * 1000};
+  // Auth tokens issued here expire after this long (etcd's --auth-token-ttl).
+  std::chrono::seconds auth_token_ttl{300};
   // Called on the apply thread for every new revision, after the watch hub
   // heard of it (the plugin host's feed). Must never wait: the Raft thread
   // runs it. Null: nothing beyond the watch hub.
@@ -86,6 +89,9 @@ struct RequestOrigin {
   std::string user;
   std::string client_address;
   bool forwarded = false;  // forwarded by another member (lease calls): answer here, never forward
+  // The caller's token as it arrived (Authorization header), only to pass on
+  // when a lease call is forwarded to the leader. Never logged or proposed.
+  std::string token;
   // When set, receives the request id of the Raft entry proposed for this
   // request (the id its change event carries), for the API's request record.
   uint64_t* proposed_request_id = nullptr;
@@ -155,6 +161,29 @@ class Member {
   // leader or its URLs are not known yet.
   std::optional<std::string> LeaderClientUrl();
   static Status NotLeaderError() { return Status::Unavailable("etcdserver: not leader"); }
+
+  // Auth (member_auth.cc). The applied auth state, for permission checks
+  // (answered locally, like etcd).
+  std::shared_ptr<const auth::AuthState> AuthSnapshot() const;
+  // Proposes `change` and waits for its verdict (AuthState::Apply's errors).
+  // For kUserAdd and kUserChangePassword, `password` is hashed here
+  // (argon2id) and only the hash enters the log; with `no_password` the user
+  // gets no hash and can never authenticate. kEnable gets a fresh token
+  // secret here.
+  Status AuthUpdate(auth::AuthChange change, const std::string& password, bool no_password,
+                    const RequestOrigin& origin);
+  // Checks the password against the replicated state (after a linearizable
+  // barrier, so a user just added anywhere is seen) and returns a signed
+  // token valid for MemberOptions::auth_token_ttl. Errors: kFailedPrecondition
+  // "etcdserver: authentication is not enabled", kInvalidArgument
+  // "etcdserver: authentication failed, invalid user ID or password", and for
+  // a no_password user kUnknown "auth: authentication failed, password was
+  // given for no password user" (etcd 3.4's answer).
+  Result<std::string> Authenticate(const std::string& name, const std::string& password);
+  // The user a token speaks for. Any token while auth is disabled, or a
+  // forged, expired or superseded one (password changed, user deleted, auth
+  // re-enabled): kUnauthenticated "etcdserver: invalid auth token".
+  Result<std::string> UserOfToken(const std::string& token) const;
 
   // Reads: linearizable unless request.serializable.
   Result<store::RangeResponse> Range(const store::RangeRequest& request);

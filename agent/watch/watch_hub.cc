@@ -203,6 +203,17 @@ void WatchStream::DropWatcherLocked(int64_t watch_id) {
   watchers_.erase(it);
 }
 
+void WatchStream::Refuse(std::string reason) {
+  std::lock_guard lock(hub_->mu_);
+  WatchResponse r;
+  r.revision = hub_->revision_;
+  r.created = true;
+  r.canceled = true;
+  r.watch_id = kNoWatchId;
+  r.cancel_reason = std::move(reason);
+  PushLocked(std::move(r));
+}
+
 int64_t WatchStream::Create(const WatchCreate& create) {
   std::lock_guard lock(hub_->mu_);
   WatchResponse r;

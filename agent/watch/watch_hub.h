@@ -126,6 +126,10 @@ class WatchStream {
   // duplicate id or an empty range, created+canceled with watch id -1 and
   // etcd's reason. Returns the watch id or kNoWatchId.
   int64_t Create(const WatchCreate& create);
+  // Queues created+canceled with watch id -1 and `reason`, in order with the
+  // stream's other responses: a create the API refused (etcd's answer to a
+  // watch without permission).
+  void Refuse(std::string reason);
   // Cancels a watcher of this stream: drops its queued events and queues
   // "canceled". An unknown id is ignored (etcd).
   void Cancel(int64_t watch_id);

@@ -100,6 +100,13 @@ TEST(AgentConfigTest, RejectsBadValuesNamingFlagAndFix) {
   EXPECT_EQ(message({{"experimental-watch-progress-notify-interval", "0s"}}),
             "--experimental-watch-progress-notify-interval '0s': expected a positive duration "
             "like 10m or 200ms");
+  for (const char* bad : {"0", "-5", "abc", "315360001"}) {
+    EXPECT_EQ(message({{"auth-token-ttl", bad}}),
+              std::string("--auth-token-ttl '") + bad +
+                  "': expected a positive number of seconds, at most 315360000 (10 years)");
+  }
+  EXPECT_EQ(BuildAgentConfig({})->auth_token_ttl_seconds, 300);
+  EXPECT_EQ(BuildAgentConfig({{"auth-token-ttl", "2"}})->auth_token_ttl_seconds, 2);
   EXPECT_EQ(message({{"log-level", "loud"}}),
             "--log-level 'loud': expected debug, info, warn or error");
 }

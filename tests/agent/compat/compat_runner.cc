@@ -137,7 +137,9 @@ void NormalizeValue(api::JsonValue& v, int64_t base_revision, bool shape_only) {
   for (api::JsonValue& item : v.items) NormalizeValue(item, base_revision, shape_only);
   NormalizeRemainingTtl(v);
   for (auto& [name, member] : v.members) {
-    if (kOpaque.count(name) != 0 && IsScalar(member)) {
+    if (name == "token" && member.kind == api::JsonValue::Kind::kString) {
+      SetPlaceholder(member, "$token");  // random (etcd) or signed (shadekv)
+    } else if (kOpaque.count(name) != 0 && IsScalar(member)) {
       SetPlaceholder(member, "$" + name + ":" + KindName(member.kind));
     } else if (kRevisions.count(name) != 0 && member.kind == api::JsonValue::Kind::kString) {
       int64_t revision = 0;
@@ -227,6 +229,19 @@ Result<std::vector<Step>> ParseSequence(std::string_view text) {
     Step step;
     step.line = line;
     std::string method(NextToken(rest));
+    size_t at = method.find('@');
+    if (at != std::string::npos) {
+      std::string who = method.substr(at + 1);
+      method.resize(at);
+      if (who.rfind("=", 0) == 0) {
+        step.literal_token = who.substr(1);
+      } else {
+        step.as_user = who;
+      }
+      if (who.empty() || who == "=") {
+        return Status::InvalidArgument(where + "expected @USER or @=TOKEN after the method");
+      }
+    }
     size_t colon = method.find(':');
     if (colon != std::string::npos) {
       std::string mode = method.substr(colon + 1);
@@ -261,11 +276,13 @@ Result<std::vector<Step>> ParseSequence(std::string_view text) {
 }
 
 Result<HttpReply> SendRequest(int port, const std::string& method, const std::string& path,
-                              const std::string& body, int timeout_ms) {
+                              const std::string& body, int timeout_ms,
+                              const std::string& token) {
   try {
     Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
     session.setTimeout(Poco::Timespan(static_cast<long>(timeout_ms) * 1000));
     Poco::Net::HTTPRequest request(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+    if (!token.empty()) request.set("Authorization", token);
     if (method != "GET") request.setContentLength(static_cast<std::streamsize>(body.size()));
     std::ostream& out = session.sendRequest(request);
     if (method != "GET") out << body;

@@ -13,6 +13,10 @@
 //   shadekv   send to shadekv only (etcd 3.4 is known to crash or misbehave
 //             on it); the next line must be "=> STATUS MEDIATYPE BODY", the
 //             expected normalized shadekv reply.
+// METHOD may end in @USER: the request carries `Authorization: <token>` with
+// the token USER last obtained from that server's /v3/auth/authenticate (a
+// step of the same sequence), or @=TEXT: the literal TEXT as the token (a
+// forged one). Tokens differ by design and print as "$token".
 #pragma once
 
 #include <cstdint>
@@ -32,6 +36,8 @@ struct Step {
   std::string path;
   std::string body;  // macros expanded
   StepMode mode = StepMode::kExact;
+  std::string as_user;        // @USER: send USER's token ("" : no header)
+  std::string literal_token;  // @=TEXT: send TEXT as the token
   std::string expected;  // kShadekvOnly: the normalized reply, as Normalize() prints it
 };
 
@@ -47,8 +53,10 @@ struct HttpReply {
 // One request to http://127.0.0.1:`port``path`. A non-GET request always
 // carries a Content-Length (0 for an empty body). Errors: kUnavailable when
 // the connection fails or `timeout_ms` passes.
+// `token`, when not empty, goes in the Authorization header.
 Result<HttpReply> SendRequest(int port, const std::string& method, const std::string& path,
-                              const std::string& body, int timeout_ms);
+                              const std::string& body, int timeout_ms,
+                              const std::string& token = "");
 
 // The header.revision of a range on the empty key: the server's revision now.
 Result<int64_t> CurrentRevision(int port);

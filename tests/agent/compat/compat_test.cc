@@ -17,6 +17,7 @@
 #include <chrono>
 #include <fstream>
 #include <future>
+#include <map>
 #include <memory>
 #include <sstream>
 #include <string>
@@ -79,13 +80,34 @@ class CompatTest : public ::testing::Test {
     if (!steps.ok()) return 0;
     EXPECT_FALSE(steps->empty()) << path << " has no steps";
     int compared = 0;
+    // Each server's tokens by user, from its own authenticate replies.
+    std::map<std::string, std::string> etcd_tokens, shadekv_tokens;
+    auto token_for = [](const Step& step, const std::map<std::string, std::string>& tokens) {
+      if (!step.literal_token.empty()) return step.literal_token;
+      auto it = tokens.find(step.as_user);
+      return it == tokens.end() ? std::string() : it->second;
+    };
+    auto remember = [](const Step& step, const HttpReply& reply,
+                       std::map<std::string, std::string>& tokens) {
+      if (reply.status != 200 || step.path.find("/auth/authenticate") == std::string::npos) return;
+      Result<api::JsonValue> request = api::ParseWholeJson(step.body);
+      Result<api::JsonValue> json = api::ParseWholeJson(reply.body);
+      const api::JsonValue* name = request.ok() ? request->Find("name") : nullptr;
+      const api::JsonValue* token = json.ok() ? json->Find("token") : nullptr;
+      if (name != nullptr && token != nullptr) tokens[name->text] = token->text;
+    };
     for (const Step& step : *steps) {
       const std::string what = name + ".txt:" + std::to_string(step.line) + ": " + step.method +
                                " " + step.path + " " + step.body;
-      Result<HttpReply> ours = SendRequest(shadekv_->client_port(), step.method, step.path,
-                                           step.body, kRequestTimeoutMs);
+      if (!step.as_user.empty() && token_for(step, shadekv_tokens).empty()) {
+        ADD_FAILURE() << what << ": no token for " << step.as_user << " yet";
+      }
+      Result<HttpReply> ours =
+          SendRequest(shadekv_->client_port(), step.method, step.path, step.body,
+                      kRequestTimeoutMs, token_for(step, shadekv_tokens));
       EXPECT_TRUE(ours.ok()) << what << "\nshadekv: " << ours.status().message();
       if (!ours.ok()) continue;
+      remember(step, *ours, shadekv_tokens);
       const bool shape = step.mode == StepMode::kShape;
       std::string ours_norm = Normalize(*ours, shadekv_base_, shape);
       if (step.mode == StepMode::kShadekvOnly) {
@@ -94,9 +116,11 @@ class CompatTest : public ::testing::Test {
         continue;
       }
       Result<HttpReply> theirs =
-          SendRequest(etcd_->client_port(), step.method, step.path, step.body, kRequestTimeoutMs);
+          SendRequest(etcd_->client_port(), step.method, step.path, step.body, kRequestTimeoutMs,
+                      token_for(step, etcd_tokens));
       EXPECT_TRUE(theirs.ok()) << what << "\netcd: " << theirs.status().message();
       if (!theirs.ok()) continue;
+      remember(step, *theirs, etcd_tokens);
       std::string theirs_norm = Normalize(*theirs, etcd_base_, shape);
       EXPECT_EQ(theirs_norm, ours_norm)
           << what << "\n  etcd raw:    " << theirs->status << " " << theirs->content_type << " "
@@ -165,6 +189,8 @@ TEST_F(CompatTest, VersionAndHealth) { EXPECT_GT(RunSequence("version_health"), 
 TEST_F(CompatTest, Maintenance) { EXPECT_GT(RunSequence("maintenance"), 0); }
 
 TEST_F(CompatTest, Leases) { EXPECT_GT(RunSequence("lease"), 0); }
+
+TEST_F(CompatTest, Auth) { EXPECT_GT(RunSequence("auth"), 0); }
 
 }  // namespace
 }  // namespace shadekv::compat

@@ -186,6 +186,26 @@ TEST_F(WatchHubTest, IdsStartAtZeroSkipChosenOnesAndRefuseDuplicates) {
   EXPECT_EQ(hub_->Stats().watchers, 3);
 }
 
+// A create the API refused (auth) is answered in order, watches nothing and
+// takes no id: the next auto id is still 0.
+TEST_F(WatchHubTest, RefusedCreateIsCreatedThenCanceledInOrderAndWatchesNothing) {
+  int64_t r = Put("a", "0");
+  auto s = hub_->OpenStream();
+  s->Refuse("rpc error: code = PermissionDenied desc = etcdserver: permission denied");
+  EXPECT_EQ(s->Create(Watch("b")), 0);
+  Put("a", "1");
+  std::vector<WatchResponse> got = ReadSome(*s);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].watch_id, kNoWatchId);
+  EXPECT_TRUE(got[0].created && got[0].canceled);
+  EXPECT_EQ(got[0].revision, r);
+  EXPECT_EQ(got[0].cancel_reason,
+            "rpc error: code = PermissionDenied desc = etcdserver: permission denied");
+  EXPECT_EQ(got[1].watch_id, 0);
+  EXPECT_TRUE(got[1].created && !got[1].canceled);
+  EXPECT_EQ(hub_->Stats().watchers, 1);
+}
+
 TEST_F(WatchHubTest, FiltersPrevKvAndRangesSelectEvents) {
   auto s = hub_->OpenStream();
   WatchCreate puts = Watch("k", "l");
