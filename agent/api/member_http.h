@@ -34,9 +34,10 @@ struct MemberReply {
 // value) added to the request. Transport
 // failures (refused, timeout, reset, a bad URL) are kUnavailable naming the
 // URL and the path.
-Result<MemberReply> PostToMember(const std::string& base_url, const std::string& path,
-                                 const std::string& body, std::chrono::milliseconds timeout,
-                                 const std::vector<std::pair<std::string, std::string>>& headers = {});
+Result<MemberReply> PostToMember(
+    const std::string& base_url, const std::string& path, const std::string& body,
+    std::chrono::milliseconds timeout,
+    const std::vector<std::pair<std::string, std::string>>& headers = {});
 
 // The error a member answered, as a Status: the gateway's {"code","message"}
 // when the body has them, else kUnavailable naming the HTTP status.

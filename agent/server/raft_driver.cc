@@ -109,6 +109,7 @@ Result<std::unique_ptr<RaftDriver>> RaftDriver::Start(const RaftDriverOptions& o
   config.max_proposal_bytes = options.max_proposal_bytes;
   config.seed = options.seed;
   SHADEKV_ASSIGN_OR_RETURN(driver->node_, raft::RawNode::Create(config));
+  driver->campaign_alone_ = initial.conf_state.voters == std::vector<raft::NodeId>{options.id};
 
   PeerTransportOptions transport_options;
   transport_options.cluster_id = options.cluster_id;
@@ -223,6 +224,17 @@ RaftDriverStats RaftDriver::Stats() const {
   return stats;
 }
 
+void RaftDriver::CampaignIfAlone() {
+  if (!campaign_alone_) return;
+  if (node_->GetStatus().soft_state.leader != raft::kNoNode) {
+    campaign_alone_ = false;
+    return;
+  }
+  // Refused (a no-op) until the bootstrap's conf changes are applied; tried
+  // again on the next loop turn.
+  node_->Campaign();
+}
+
 void RaftDriver::Run() {
   using Clock = std::chrono::steady_clock;
   Clock::time_point next_tick = Clock::now() + options_.tick_interval;
@@ -259,6 +271,7 @@ void RaftDriver::Run() {
     }
     DrainRequests();
     ExpireConfChangeWaiters();
+    CampaignIfAlone();
     while (node_->HasReady()) {
       raft::Ready ready = node_->GetReady();
       Status handled = HandleReady(ready);

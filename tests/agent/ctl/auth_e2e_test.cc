@@ -178,7 +178,9 @@ std::string FactoryName(const ::testing::TestParamInfo<AuthServerFactory>& info)
   return info.param.name;
 }
 
-INSTANTIATE_TEST_SUITE_P(Servers, AuthE2eTest, ::testing::Values(EtcdAuthServer()), FactoryName);
+INSTANTIATE_TEST_SUITE_P(Servers, AuthE2eTest,
+                         ::testing::Values(EtcdAuthServer(), ShadekvAuthServer(SHADEKV_PATH)),
+                         FactoryName);
 
 TEST_P(AuthE2eTest, EnablingAuthNeedsRootAndGrantsItTheRootRole) {
   ExpectError({"auth", "enable"}, 1, "etcdserver: root user does not exist");

@@ -1,8 +1,6 @@
 // The server under shadectl's auth end-to-end tests, as a parameter: the
 // tests talk only to this interface, so the same story runs against etcd 3.4
-// now and against a shadekv agent once its auth API is merged (add
-// ShadekvAuthServer(SHADEKV_PATH) to the INSTANTIATE list in
-// auth_e2e_test.cc).
+// and against a shadekv agent.
 #pragma once
 
 #include <functional>
