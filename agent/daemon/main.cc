@@ -18,6 +18,7 @@
 #include "agent/ctl/flags.h"
 #include "agent/daemon/agent_config.h"
 #include "agent/server/agent_host_services.h"
+#include "agent/server/alarm_rules.h"
 #include "agent/server/event_envelope.h"
 #include "agent/server/member.h"
 #include "agent/server/member_directory.h"
@@ -49,7 +50,7 @@ in ./default.shadekv. Every flag can also be set in --config-file as
   --heartbeat-interval MS            Raft heartbeat interval (100)
   --election-timeout MS              Raft election timeout (1000)
   --lease-checkpoint-interval MS     lease remaining-TTL checkpoints (300000; 0: off)
-  --quota-backend-bytes N            store size quota (2 GiB)
+  --quota-backend-bytes N            store size quota, 0 = default (2 GiB)
   --max-request-bytes N              largest client request (1572864)
   --experimental-watch-progress-notify-interval D
                                      progress notifications to progress_notify watchers (10m)
@@ -175,6 +176,13 @@ int main(int argc, char** argv) {
   options.lease_checkpoint_interval = config->lease_checkpoint_interval;
   options.snapshot_count = config->snapshot_count;
   options.max_request_bytes = static_cast<uint64_t>(config->max_request_bytes);
+  options.quota_backend_bytes = static_cast<uint64_t>(config->quota_backend_bytes);
+  if (shadekv::agent::EffectiveQuotaBytes(options.quota_backend_bytes) >
+      shadekv::agent::kMaxSuggestedQuotaBackendBytes) {
+    // etcd's warning, with its threshold.
+    log.warning("--quota-backend-bytes " + std::to_string(config->quota_backend_bytes) +
+                " exceeds the maximum recommended quota of 8 GiB");
+  }
   options.watch_progress_notify_interval = config->watch_progress_notify_interval;
 
   // Plugins load before the member starts, so a bad plugin stops us before

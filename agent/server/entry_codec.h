@@ -18,6 +18,7 @@
 #include <variant>
 #include <vector>
 
+#include "agent/server/alarm_types.h"
 #include "shadekv/common/status.h"
 #include "shadekv/store/kv_types.h"
 
@@ -32,7 +33,8 @@ inline constexpr int kMaxEntryTxnNesting = 64;
 
 // Op tags, one space for top-level ops and txn sub-requests. Persisted in
 // every Raft log: never renumber, never reuse. Ranges reserved for later op
-// kinds: 16-31 leases (16-18 taken), 32-63 auth, 64-79 membership.
+// kinds: 16-31 leases (16-18 taken), 32-63 auth, 64-79 membership, 80-95
+// maintenance (80 taken).
 enum class EntryOpTag : uint32_t {
   kRange = 1,  // only inside a txn
   kPut = 2,
@@ -43,6 +45,7 @@ enum class EntryOpTag : uint32_t {
   kLeaseRevoke = 17,       // only at top level
   kLeaseCheckpoint = 18,   // only at top level
   kMemberAttributes = 64,  // only at top level: a member publishes its name and client URLs
+  kAlarm = 80,             // only at top level: raise or clear an alarm (alarm_types.h)
 };
 
 // etcd's "publish": once a member serves, it announces the name and client
@@ -85,7 +88,7 @@ struct LeaseCheckpoint {
 
 using EntryOp = std::variant<store::PutRequest, store::DeleteRangeRequest, store::TxnRequest,
                              store::CompactionRequest, MemberAttributes, LeaseGrant, LeaseRevoke,
-                             LeaseCheckpoint>;
+                             LeaseCheckpoint, AlarmChange>;
 
 struct RaftEntry {
   uint64_t request_id = 0;     // unique per origin member; matches the answer to the waiter

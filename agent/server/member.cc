@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "agent/server/alarm_rules.h"
+
 namespace shadekv::agent {
 namespace {
 
@@ -257,6 +259,7 @@ Result<store::ApplyResult> Member::ProposeAndWait(EntryOp op, const RequestOrigi
 
 Result<store::PutResponse> Member::Put(const store::PutRequest& request,
                                        const RequestOrigin& origin) {
+  SHADEKV_RETURN_IF_ERROR(CheckQuota(QuotaCost(request)));
   return Pick<store::PutResponse>(ProposeAndWait(request, origin));
 }
 
@@ -267,6 +270,7 @@ Result<store::DeleteRangeResponse> Member::DeleteRange(const store::DeleteRangeR
 
 Result<store::TxnResponse> Member::Txn(const store::TxnRequest& request,
                                        const RequestOrigin& origin) {
+  SHADEKV_RETURN_IF_ERROR(CheckQuota(QuotaCost(request)));
   return Pick<store::TxnResponse>(ProposeAndWait(request, origin));
 }
 
@@ -381,6 +385,7 @@ MemberStatus Member::GetStatus() const {
   s.applied_index = s.raft.applied_index;
   s.revision = state_machine_->CurrentRevision();
   s.db_size = state_machine_->DiskBytes();
+  s.db_size_in_use = state_machine_->LiveBytesEstimate();
   Result<std::vector<MemberRecord>> members = state_machine_->Members();
   if (members.ok()) {
     for (const MemberRecord& m : *members) {
