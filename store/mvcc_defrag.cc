@@ -3,6 +3,8 @@
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
 
+#include <string>
+
 #include "shadekv/store/mvcc_store.h"
 #include "store/leveldb_util.h"
 
@@ -14,17 +16,39 @@ namespace {
 const leveldb::Slice kLowest("", 0);
 const leveldb::Slice kHighest("\xff\xff\xff\xff", 4);
 
+// Two keys bracketing every record (the format marker included), outside
+// every namespace the store reads; see Defragment.
+const std::string kLowSentinel(
+    "\x00"
+    "defrag",
+    7);
+const std::string kHighSentinel("\xff\xff\xff\xff\xff-defrag", 12);
+
 }  // namespace
 
+// LevelDB's CompactRange only merges levels above the deepest one holding
+// data, and a memtable flush may land its table directly on that deepest
+// level (up to level 2), where its overwritten values and deletions would
+// then never be rewritten. A flushed table spanning the whole key space
+// cannot skip past any level holding data, so every file ends up merged into
+// the bottom: write the two sentinels, compact (flush and merge), delete
+// them, compact again.
 Status MvccStore::Defragment() {
-  // Null bounds: the whole key space, memtable first. LevelDB runs this
-  // alongside readers and writers and never exposes a half-compacted state.
+  const std::string what = "defragmenting the kv store in " + dir_;
+  leveldb::WriteBatch bracket;
+  bracket.Put(kLowSentinel, "");
+  bracket.Put(kHighSentinel, "");
+  SHADEKV_RETURN_IF_ERROR(FromLevelDb(db_->Write(leveldb::WriteOptions(), &bracket), what));
   db_->CompactRange(nullptr, nullptr);
-  // CompactRange reports nothing; a failed background compaction leaves an
-  // error that the next write returns, so probe with an empty batch.
+  leveldb::WriteBatch unbracket;
+  unbracket.Delete(kLowSentinel);
+  unbracket.Delete(kHighSentinel);
+  // This write also reports a background compaction that failed (disk
+  // full, I/O error): CompactRange itself reports nothing.
+  SHADEKV_RETURN_IF_ERROR(FromLevelDb(db_->Write(leveldb::WriteOptions(), &unbracket), what));
+  db_->CompactRange(nullptr, nullptr);
   leveldb::WriteBatch empty;
-  return FromLevelDb(db_->Write(leveldb::WriteOptions(), &empty),
-                     "defragmenting the kv store in " + dir_);
+  return FromLevelDb(db_->Write(leveldb::WriteOptions(), &empty), what);
 }
 
 uint64_t MvccStore::LiveBytesEstimate() const {
