@@ -3,6 +3,7 @@
 #include <leveldb/db.h>
 #include <leveldb/write_batch.h>
 
+#include <cstdlib>
 #include <string>
 
 #include "shadekv/store/mvcc_store.h"
@@ -53,9 +54,15 @@ Status MvccStore::Defragment() {
 
 uint64_t MvccStore::LiveBytesEstimate() const {
   leveldb::Range all(kLowest, kHighest);
-  uint64_t size = 0;
-  db_->GetApproximateSizes(&all, 1, &size);
-  return size;
+  uint64_t tables = 0;
+  db_->GetApproximateSizes(&all, 1, &tables);
+  // Writes not yet flushed to a table live in the memtable (and its log).
+  std::string memtable;
+  uint64_t pending = 0;
+  if (db_->GetProperty("leveldb.approximate-memory-usage", &memtable)) {
+    pending = std::strtoull(memtable.c_str(), nullptr, 10);
+  }
+  return tables + pending;
 }
 
 }  // namespace shadekv::store

@@ -270,7 +270,11 @@ Result<store::DeleteRangeResponse> Member::DeleteRange(const store::DeleteRangeR
 
 Result<store::TxnResponse> Member::Txn(const store::TxnRequest& request,
                                        const RequestOrigin& origin) {
-  SHADEKV_RETURN_IF_ERROR(CheckQuota(QuotaCost(request)));
+  // A txn without puts adds nothing: unlike etcd, it is not refused when the
+  // store is over quota (reads and deletes are how an operator recovers).
+  if (const uint64_t cost = QuotaCost(request); cost > 0) {
+    SHADEKV_RETURN_IF_ERROR(CheckQuota(cost));
+  }
   return Pick<store::TxnResponse>(ProposeAndWait(request, origin));
 }
 
@@ -385,7 +389,8 @@ MemberStatus Member::GetStatus() const {
   s.applied_index = s.raft.applied_index;
   s.revision = state_machine_->CurrentRevision();
   s.db_size = state_machine_->DiskBytes();
-  s.db_size_in_use = state_machine_->LiveBytesEstimate();
+  // Both are estimates taken a moment apart; "in use" never exceeds the size.
+  s.db_size_in_use = std::min(state_machine_->LiveBytesEstimate(), s.db_size);
   Result<std::vector<MemberRecord>> members = state_machine_->Members();
   if (members.ok()) {
     for (const MemberRecord& m : *members) {

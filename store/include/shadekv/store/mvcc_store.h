@@ -235,9 +235,11 @@ class MvccStore {
   // CompactStep continue meanwhile (LevelDB serializes internally). Errors:
   // kUnavailable when LevelDB reports a background error (disk full, I/O).
   Status Defragment();
-  // LevelDB's estimate of the bytes the whole key space takes in its table
-  // files (GetApproximateSizes): the store's size "in use", excluding the
-  // write-ahead log and obsolete files. Any thread.
+  // LevelDB's estimate of the bytes the key space takes: its table files
+  // (GetApproximateSizes) plus the memtable of writes not yet flushed. The
+  // store's size "in use", as opposed to its files (which also hold the
+  // write-ahead log, and overwritten or deleted data until compacted). Any
+  // thread.
   uint64_t LiveBytesEstimate() const;
 
   // Builds a store at `target_dir` from a stream made by ExportSnapshot.
