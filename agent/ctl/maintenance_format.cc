@@ -53,7 +53,7 @@ Result<std::string> FormatAlarms(const Poco::JSON::Object::Ptr& resp, const Prin
     case OutputFormat::kTable:
       break;
   }
-  return Status::Unimplemented("the table format is not supported for alarm responses");
+  return Status::Unimplemented("table not supported as output format");  // etcdctl's words
 }
 
 std::string FormatDefragDone(const std::string& endpoint, uint64_t before, uint64_t after) {
