@@ -22,6 +22,7 @@
 #include "agent/api/etcd_json.h"
 #include "agent/api/lease_api.h"
 #include "agent/api/lease_forward.h"
+#include "agent/api/maintenance_api.h"
 #include "agent/api/member_header.h"
 #include "agent/api/request_record.h"
 #include "agent/api/snapshot_handler.h"
@@ -171,7 +172,7 @@ const std::map<std::string, Handler>& Routes() {
                StatusResponse r;
                r.version = kServerVersion;
                r.db_size = static_cast<int64_t>(s.db_size);
-               r.db_size_in_use = static_cast<int64_t>(s.db_size);
+               r.db_size_in_use = static_cast<int64_t>(s.db_size_in_use);
                r.leader = s.leader;
                r.raft_index = s.commit_index;
                r.raft_term = s.term;
@@ -202,30 +203,11 @@ const std::map<std::string, Handler>& Routes() {
                return EncodeHashKvResponse(HeaderOf(m, m.CurrentRevision()), h);
              });
        }},
-      {"maintenance/alarm",
+      {"maintenance/alarm", [](agent::Member& m, const std::string& body,
+                               const agent::RequestOrigin&) { return ServeAlarm(m, body); }},
+      {"maintenance/defragment",
        [](agent::Member& m, const std::string& body, const agent::RequestOrigin&) {
-         // No alarm can be raised yet (quota and corruption checks arrive
-         // with issue 10), so the list is truthfully empty and deactivating
-         // clears nothing; activating by hand is refused until alarms exist.
-         return Serve<AlarmRequest, std::vector<std::pair<uint64_t, AlarmRequest::Type>>>(
-             body, &ParseAlarmRequest,
-             [&](const AlarmRequest& r)
-                 -> Result<std::vector<std::pair<uint64_t, AlarmRequest::Type>>> {
-               if (r.action == AlarmRequest::Action::kActivate) {
-                 return Status::Unimplemented(
-                     "etcdserver: raising alarms by hand is not supported yet (NOSPACE and "
-                     "CORRUPT alarms arrive with quota and corruption checks)");
-               }
-               if (r.action != AlarmRequest::Action::kGet &&
-                   r.action != AlarmRequest::Action::kDeactivate) {
-                 return Status::InvalidArgument("etcdserver: unknown alarm action " +
-                                                std::to_string(static_cast<int>(r.action)));
-               }
-               return std::vector<std::pair<uint64_t, AlarmRequest::Type>>{};
-             },
-             [&](const auto& alarms) {
-               return EncodeAlarmResponse(HeaderOf(m, m.CurrentRevision()), alarms);
-             });
+         return ServeDefragment(m, body);
        }},
       // Streams, served before routing (see handleRequest); listed to be known.
       {"maintenance/snapshot",
@@ -503,8 +485,9 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
   }
 
   HttpReply Health() {
-    // etcd answers healthy when a leader exists and a linearizable read
-    // succeeds; so do we.
+    // etcd answers healthy when no alarm is active, a leader exists and a
+    // linearizable read succeeds; so do we.
+    if (std::optional<HttpReply> alarmed = AlarmHealthReply(*member_)) return *alarmed;
     Status barrier = member_->LinearizableBarrier();
     if (!barrier.ok()) {
       return {503, "{\"health\":\"false\",\"reason\":\"" + barrier.message() + "\"}",

@@ -186,8 +186,9 @@ std::string EncodeStatusResponse(const ResponseHeader& header, const StatusRespo
 std::string EncodeHashResponse(const ResponseHeader& header, uint32_t hash);
 // {"header":..,"hash":N,"compact_revision":"C"} (proto HashKVResponse; etcd
 // 3.4's gateway does not route /v3/maintenance/hashkv, it answers 404).
-// An alarm list: `alarms` holds (member id, alarm type) pairs. With no alarm
-// raised the reply is `{}` (no header), as etcd 3.4 answers.
+// An alarm list: `alarms` holds (member id, alarm type) pairs. etcd 3.4 never
+// puts a header in this reply (`header` is ignored): `{}` with no alarm,
+// else `{"alarms":[{"memberID":"N","alarm":"NOSPACE"}]}` (zero fields omitted).
 std::string EncodeAlarmResponse(const ResponseHeader& header,
                                 const std::vector<std::pair<uint64_t, AlarmRequest::Type>>& alarms);
 std::string EncodeHashKvResponse(const ResponseHeader& header, const store::HashResult& r);

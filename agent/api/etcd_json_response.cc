@@ -202,24 +202,28 @@ std::string EncodeHashResponse(const ResponseHeader& header, uint32_t hash) {
 }
 
 std::string EncodeAlarmResponse(
-    const ResponseHeader& header,
+    const ResponseHeader& /*header*/,
     const std::vector<std::pair<uint64_t, AlarmRequest::Type>>& alarms) {
   static const char* const kNames[] = {"NONE", "NOSPACE", "CORRUPT"};
-  // Observed on etcd 3.4.23: with no alarm raised the reply is `{}`, without
-  // even a header.
+  // Observed on etcd 3.4.23: the alarm reply never carries a header (its
+  // maintenance server leaves it nil), so with no alarm it is `{}`; zero
+  // member ids and NONE types are omitted like any proto3 zero value.
   if (alarms.empty()) return "{}";
-  return Encode(header, [&](JsonObjectWriter& w) {
-    std::string& out = w.Field("alarms");
-    out += '[';
-    for (size_t i = 0; i < alarms.size(); ++i) {
-      if (i > 0) out += ',';
-      int type = static_cast<int>(alarms[i].second);
-      out += "{\"memberID\":\"" + std::to_string(alarms[i].first) + "\"";
-      if (type != 0) out += std::string(",\"alarm\":\"") + kNames[type] + "\"";
-      out += '}';
-    }
-    out += ']';
-  });
+  std::string out;
+  JsonObjectWriter w(out);
+  std::string& list = w.Field("alarms");
+  list += '[';
+  for (size_t i = 0; i < alarms.size(); ++i) {
+    if (i > 0) list += ',';
+    int type = static_cast<int>(alarms[i].second);
+    JsonObjectWriter item(list);
+    item.Uint64AsString("memberID", alarms[i].first);
+    if (type > 0 && type < 3) item.Field("alarm") += std::string("\"") + kNames[type] + "\"";
+    item.Close();
+  }
+  list += ']';
+  w.Close();
+  return out;
 }
 
 std::string EncodeHashKvResponse(const ResponseHeader& header, const store::HashResult& r) {

@@ -12,6 +12,7 @@
 #include "agent/ctl/commands.h"
 #include "agent/ctl/curve_commands.h"
 #include "agent/ctl/kv_requests.h"
+#include "agent/ctl/maintenance_commands.h"
 #include "agent/ctl/shadow_commands.h"
 #include "agent/ctl/snapshot_commands.h"
 #include "agent/ctl/tls_flags.h"
@@ -80,6 +81,12 @@ const std::vector<Command>& Commands() {
        "Prints the KV history hash for each endpoint in --endpoints",
        {{"cluster", 0, FlagKind::kBool}, {"rev", 0, FlagKind::kInt64}},
        RunEndpointHashKv},
+      {{"alarm", "list"}, "Lists all alarms", {}, RunAlarmList},
+      {{"alarm", "disarm"}, "Disarms all alarms", {}, RunAlarmDisarm},
+      {{"defrag"},
+       "Defragments the storage of the etcd members with given endpoints",
+       DefragFlagSpecs(),
+       RunDefrag},
       {{"watch"}, "Watches events stream on keys or prefixes", WatchFlagSpecs(), RunWatch},
       {{"lease", "grant"}, "Creates leases", {}, RunLeaseGrant},
       {{"lease", "revoke"}, "Revokes leases", {}, RunLeaseRevoke},

@@ -25,6 +25,7 @@
 #include "agent/maintenance/corruption_checker.h"
 #include "agent/maintenance/maintenance_flags.h"
 #include "agent/server/agent_host_services.h"
+#include "agent/server/alarm_rules.h"
 #include "agent/server/event_envelope.h"
 #include "agent/server/member.h"
 #include "agent/server/member_directory.h"
@@ -58,7 +59,7 @@ in ./default.shadekv. Every flag can also be set in --config-file as
   --heartbeat-interval MS            Raft heartbeat interval (100)
   --election-timeout MS              Raft election timeout (1000)
   --lease-checkpoint-interval MS     lease remaining-TTL checkpoints (300000; 0: off)
-  --quota-backend-bytes N            store size quota (2 GiB)
+  --quota-backend-bytes N            store size quota, 0 = default (2 GiB)
   --max-request-bytes N              largest client request (1572864)
   --experimental-watch-progress-notify-interval D
                                      progress notifications to progress_notify watchers (10m)
@@ -302,6 +303,13 @@ int main(int argc, char** argv) {
   options.lease_checkpoint_interval = config->lease_checkpoint_interval;
   options.snapshot_count = config->snapshot_count;
   options.max_request_bytes = static_cast<uint64_t>(config->max_request_bytes);
+  options.quota_backend_bytes = static_cast<uint64_t>(config->quota_backend_bytes);
+  if (shadekv::agent::EffectiveQuotaBytes(options.quota_backend_bytes) >
+      shadekv::agent::kMaxSuggestedQuotaBackendBytes) {
+    // etcd's warning, with its threshold.
+    log.warning("--quota-backend-bytes " + std::to_string(config->quota_backend_bytes) +
+                " exceeds the maximum recommended quota of 8 GiB");
+  }
   options.watch_progress_notify_interval = config->watch_progress_notify_interval;
   if (!config->peer_curve_key.empty()) {
     Result<shadekv::agent::PeerCurveOptions> curve = LoadPeerCurve(*config);
@@ -391,13 +399,19 @@ int main(int argc, char** argv) {
       return Fail(check);
     }
   }
-  // TODO(integrator): raise the replicated CORRUPT alarm here
-  // (Member::ActivateAlarm(member_id, AlarmType::kCorrupt)) once it is merged.
+  // A mismatch raises the replicated CORRUPT alarm for the member with the
+  // minority hash: every member then refuses writes until an operator
+  // repairs it (docs/runbooks/corrupt-member.md) and disarms the alarm.
   shadekv::maintenance::CorruptionCallback on_corruption =
-      [&maintenance_log](uint64_t member_id, int64_t revision, const std::string& detail) {
-        maintenance_log.error("CORRUPT alarm wanted for member " +
+      [&maintenance_log, running](uint64_t member_id, int64_t revision, const std::string& detail) {
+        maintenance_log.error("raising the CORRUPT alarm for member " +
                               shadekv::maintenance::MemberIdHex(member_id) + " at revision " +
                               std::to_string(revision) + ": " + detail);
+        Status raised = running->ActivateAlarm(member_id, shadekv::agent::AlarmType::kCorrupt);
+        if (!raised.ok()) {
+          maintenance_log.error("could not raise the CORRUPT alarm (the next check retries): " +
+                                raised.message());
+        }
       };
   corruption_checker = shadekv::maintenance::CorruptionChecker::Start(
       maintenance->corrupt_check_interval, CorruptionHooksFor(running, config->name), on_corruption,

@@ -2,7 +2,7 @@
 //
 //   entry      := array(7)[ version:uint (=1), request_id:uint, origin:uint, user:str,
 //                           client_address:str, leader_time_ms:int, op ]
-//   op         := array(2)[ tag:uint, body ]        top level: tags 2-5, 16-18, 32-42, 64
+//   op         := array(2)[ tag:uint, body ]        top level: tags 2-5, 16-18, 32-42, 64, 80
 //   request    := array(2)[ tag:uint, body ]        inside a txn: tags 1, 2, 3, 4
 //   body(1 range)        := array(13)[ key:bin, range_end:bin, limit:int, revision:int,
 //                             sort_order:int, sort_target:int, serializable:bool,
@@ -24,13 +24,16 @@
 //                             perm:array(3)[ type:int, key:bin, range_end:bin ], secret:bin ]
 //   body(64 member_attributes) := array(3)[ member_id:uint, name:str,
 //                                   client_urls:array(n)[str] ]
+//   body(80 alarm)       := array(3)[ action:uint (1 activate, 2 deactivate), member_id:uint,
+//                             type:int (1 NOSPACE, 2 CORRUPT) ]
 //   compare    := array(9)[ result:int, target:int, key:bin, range_end:bin, version:int,
 //                           create_revision:int, mod_revision:int, value:bin, lease:int ]
 //
 // int is any MessagePack integer within int64 (enums within int32: etcd keeps
 // unknown enum numbers, so do we). Never renumber a tag, never reorder or
 // remove a field: add a new tag, or bump kEntryFormatVersion. Tags 19-31
-// (leases), 43-63 (auth) and 65-79 (membership) are reserved for later ops.
+// (leases), 43-63 (auth), 65-79 (membership) and 81-95 (maintenance) are
+// reserved for later ops.
 #include "agent/server/entry_codec.h"
 
 #include "shadekv/codec/msgpack_reader.h"
@@ -372,6 +375,33 @@ auth::AuthChange ReadAuthChange(MsgpackReader& r, uint64_t kind, const msgpack::
   return c;
 }
 
+// Only the values an alarm entry can mean are accepted: a forged action or
+// type would otherwise become an alarm no one can name or clear.
+AlarmChange ReadAlarmChange(MsgpackReader& r, const msgpack::object& o, const std::string& path) {
+  AlarmChange a;
+  const msgpack::object* f = r.Fields(o, path, 3);
+  if (f == nullptr) return a;
+  uint64_t action = r.Uint(f[0], path + ".action");
+  a.member_id = r.Uint(f[1], path + ".member_id");
+  int64_t type = r.Int(f[2], path + ".type");
+  if (r.failed()) return a;
+  if (action != static_cast<uint64_t>(AlarmChange::Action::kActivate) &&
+      action != static_cast<uint64_t>(AlarmChange::Action::kDeactivate)) {
+    r.Fail(path + ".action", "alarm action " + std::to_string(action) +
+                                 " is neither 1 (activate) nor 2 (deactivate)");
+    return a;
+  }
+  if (type != static_cast<int64_t>(AlarmType::kNoSpace) &&
+      type != static_cast<int64_t>(AlarmType::kCorrupt)) {
+    r.Fail(path + ".type",
+           "alarm type " + std::to_string(type) + " is neither 1 (NOSPACE) nor 2 (CORRUPT)");
+    return a;
+  }
+  a.action = static_cast<AlarmChange::Action>(action);
+  a.type = static_cast<AlarmType>(type);
+  return a;
+}
+
 EntryOp ReadOp(MsgpackReader& r, const msgpack::object& o) {
   const msgpack::object* f = r.Fields(o, "op", 2);
   if (f == nullptr) return {};
@@ -397,6 +427,8 @@ EntryOp ReadOp(MsgpackReader& r, const msgpack::object& o) {
       return ReadLeaseRevoke(r, f[1], "op.body");
     case static_cast<uint64_t>(EntryOpTag::kLeaseCheckpoint):
       return ReadLeaseCheckpoint(r, f[1], "op.body");
+    case static_cast<uint64_t>(EntryOpTag::kAlarm):
+      return ReadAlarmChange(r, f[1], "op.body");
     case static_cast<uint64_t>(EntryOpTag::kRange):
       r.Fail("op.tag", "op tag 1 (range) is only allowed inside a txn");
       return {};
@@ -467,6 +499,12 @@ std::string EncodeRaftEntry(const RaftEntry& entry) {
           PackBin(pk, op.perm.key);
           PackBin(pk, op.perm.range_end);
           PackBin(pk, op.secret);
+        } else if constexpr (std::is_same_v<T, AlarmChange>) {
+          PackTag(pk, EntryOpTag::kAlarm);
+          pk.pack_array(3);
+          pk.pack_uint32(static_cast<uint32_t>(op.action));
+          pk.pack_uint64(op.member_id);
+          pk.pack_int32(static_cast<int32_t>(op.type));
         } else {
           static_assert(std::is_same_v<T, MemberAttributes>);
           PackTag(pk, EntryOpTag::kMemberAttributes);

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "agent/auth/auth_state.h"
+#include "agent/server/alarm_types.h"
 #include "shadekv/common/status.h"
 #include "shadekv/store/kv_types.h"
 
@@ -33,7 +34,8 @@ inline constexpr int kMaxEntryTxnNesting = 64;
 
 // Op tags, one space for top-level ops and txn sub-requests. Persisted in
 // every Raft log: never renumber, never reuse. Ranges reserved for later op
-// kinds: 16-31 leases (16-18 taken), 32-63 auth, 64-79 membership.
+// kinds: 16-31 leases (16-18 taken), 32-63 auth, 64-79 membership, 80-95
+// maintenance (80 taken).
 enum class EntryOpTag : uint32_t {
   kRange = 1,  // only inside a txn
   kPut = 2,
@@ -46,6 +48,7 @@ enum class EntryOpTag : uint32_t {
   // 32-42: auth::AuthChange, tag = kAuthChangeBase + AuthChange::Kind (top level only).
   kAuthChangeBase = 32,
   kMemberAttributes = 64,  // only at top level: a member publishes its name and client URLs
+  kAlarm = 80,             // only at top level: raise or clear an alarm (alarm_types.h)
 };
 
 // etcd's "publish": once a member serves, it announces the name and client
@@ -90,7 +93,7 @@ struct LeaseCheckpoint {
 // hashes, never passwords: the receiving member hashes before proposing.
 using EntryOp = std::variant<store::PutRequest, store::DeleteRangeRequest, store::TxnRequest,
                              store::CompactionRequest, MemberAttributes, LeaseGrant, LeaseRevoke,
-                             LeaseCheckpoint, auth::AuthChange>;
+                             LeaseCheckpoint, auth::AuthChange, AlarmChange>;
 
 struct RaftEntry {
   uint64_t request_id = 0;     // unique per origin member; matches the answer to the waiter

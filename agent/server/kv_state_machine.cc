@@ -9,6 +9,7 @@
 #include <type_traits>
 #include <variant>
 
+#include "agent/server/alarm_rules.h"
 #include "agent/server/event_envelope.h"
 
 namespace shadekv::agent {
@@ -33,8 +34,10 @@ store::WriteRequest KvStateMachine::ToWriteRequest(const EntryOp& op) const {
       [&](const auto& o) {
         using T = std::decay_t<decltype(o)>;
         if constexpr (std::is_same_v<T, LeaseGrant> || std::is_same_v<T, LeaseRevoke> ||
-                      std::is_same_v<T, LeaseCheckpoint> || std::is_same_v<T, auth::AuthChange>) {
-          // Applied by ApplyLeaseEntry / ApplyAuthEntry, never through here.
+                      std::is_same_v<T, LeaseCheckpoint> || std::is_same_v<T, auth::AuthChange> ||
+                      std::is_same_v<T, AlarmChange>) {
+          // Applied by ApplyLeaseEntry / ApplyAuthEntry / ApplyAlarmEntry,
+          // never through here.
         } else if constexpr (std::is_same_v<T, MemberAttributes>) {
           std::string key = MemberMetaKey(o.member_id);
           Result<std::optional<std::string>> existing = store_->GetMeta(key);
@@ -61,6 +64,7 @@ Result<std::unique_ptr<KvStateMachine>> KvStateMachine::Open(
   SHADEKV_ASSIGN_OR_RETURN(sm->store_, store::MvccStore::Open(kv_dir));
   SHADEKV_RETURN_IF_ERROR(sm->ReloadLeases());
   SHADEKV_RETURN_IF_ERROR(sm->ReloadAuth());
+  SHADEKV_RETURN_IF_ERROR(sm->ReloadAlarms());
   sm->compactor_ = std::thread([raw = sm.get()] { raw->CompactInBackground(); });
   // A compaction interrupted by a crash resumes now.
   sm->WakeCompactor();
@@ -90,6 +94,17 @@ Result<AppliedEntry> KvStateMachine::Apply(uint64_t index, std::string_view payl
                 " cannot be decoded and is skipped: " + entry.status().ToString());
     SHADEKV_RETURN_IF_ERROR(MarkApplied(index));
     return AppliedEntry{0, 0, entry.status()};
+  }
+  if (const auto* alarm = std::get_if<AlarmChange>(&entry->op)) {
+    std::shared_lock lock(store_mu_);
+    return ApplyAlarmEntry(index, *entry, *alarm);
+  }
+  // An active alarm turns some writes into a verdict every member reaches
+  // alike (etcd swaps in applierV3Capped / applierV3Corrupt).
+  if (Status refused = CheckAlarmedWrite(entry->op, Alarms()); !refused.ok()) {
+    std::shared_lock lock(store_mu_);
+    SHADEKV_RETURN_IF_ERROR(store_->MarkApplied(index));
+    return AppliedEntry{entry->origin, entry->request_id, std::move(refused)};
   }
   if (std::holds_alternative<LeaseGrant>(entry->op) ||
       std::holds_alternative<LeaseRevoke>(entry->op) ||
@@ -206,9 +221,11 @@ Status KvStateMachine::RestoreSnapshot(const raft::Snapshot& snapshot) {
   store_ = std::move(reopened).value();
   Status leases = ReloadLeases();
   Status auth = ReloadAuth();
+  Status alarms = ReloadAlarms();
   SHADEKV_RETURN_IF_ERROR(restored);
   SHADEKV_RETURN_IF_ERROR(leases);
   SHADEKV_RETURN_IF_ERROR(auth);
+  SHADEKV_RETURN_IF_ERROR(alarms);
   if (store_->AppliedIndex() != snapshot.meta.index) {
     return Status::DataLoss("snapshot image is at applied index " +
                             std::to_string(store_->AppliedIndex()) + " but its metadata says " +

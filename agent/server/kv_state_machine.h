@@ -24,6 +24,7 @@
 
 #include "agent/auth/auth_state.h"
 #include "agent/lease/lease_table.h"
+#include "agent/server/alarm_types.h"
 #include "agent/server/entry_codec.h"
 #include "agent/server/lessor.h"
 #include "agent/server/member_directory.h"
@@ -77,6 +78,16 @@ class KvStateMachine : public StateMachine {
   // Bytes the store's files take on disk.
   uint64_t DiskBytes() const;
 
+  // ---- Alarms and maintenance (kv_state_machine_alarm.cc) ----
+  // The active alarms as applied here, in member order (any thread). Every
+  // member applies the same alarm entries, so the lists agree once applied.
+  std::vector<AlarmMember> Alarms() const;
+  // Bytes of live data by LevelDB's estimate (MvccStore::LiveBytesEstimate).
+  uint64_t LiveBytesEstimate() const;
+  // Finishes any pending physical compaction, then rewrites the store's files
+  // (MvccStore::Defragment) while reads and applies continue (any thread).
+  Status Defragment();
+
   // The lease table, kept current by Apply (any thread, see lessor.h).
   Lessor& lessor() { return lessor_; }
 
@@ -102,6 +113,11 @@ class KvStateMachine : public StateMachine {
   // a permission revoked in between is honoured here, on every member
   // alike). Other entries: OK.
   Status AuthorizeAtApply(const RaftEntry& entry) const;
+  // Alarm entries (kv_state_machine_alarm.cc). Callers hold store_mu_.
+  Result<AppliedEntry> ApplyAlarmEntry(uint64_t index, const RaftEntry& entry,
+                                       const AlarmChange& change);
+  // Reloads alarms_ from the store's meta. Callers hold store_mu_.
+  Status ReloadAlarms();
   void CompactInBackground();
   void WakeCompactor();
 
@@ -119,6 +135,10 @@ class KvStateMachine : public StateMachine {
   // state it points to never changes.
   mutable std::mutex auth_mu_;
   std::shared_ptr<const auth::AuthState> auth_;  // guarded by auth_mu_
+  // The active alarms, a copy of the store's alarm records kept for the
+  // apply path and readers.
+  mutable std::mutex alarm_mu_;
+  std::vector<AlarmMember> alarms_;  // guarded by alarm_mu_
 
   // Background compaction.
   std::mutex compact_mu_;

@@ -10,6 +10,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "agent/server/alarm_rules.h"
+
 namespace shadekv::agent {
 namespace {
 
@@ -258,6 +260,7 @@ Result<store::ApplyResult> Member::ProposeAndWait(EntryOp op, const RequestOrigi
 
 Result<store::PutResponse> Member::Put(const store::PutRequest& request,
                                        const RequestOrigin& origin) {
+  SHADEKV_RETURN_IF_ERROR(CheckQuota(QuotaCost(request)));
   return Pick<store::PutResponse>(ProposeAndWait(request, origin));
 }
 
@@ -268,6 +271,11 @@ Result<store::DeleteRangeResponse> Member::DeleteRange(const store::DeleteRangeR
 
 Result<store::TxnResponse> Member::Txn(const store::TxnRequest& request,
                                        const RequestOrigin& origin) {
+  // A txn without puts adds nothing: unlike etcd, it is not refused when the
+  // store is over quota (reads and deletes are how an operator recovers).
+  if (const uint64_t cost = QuotaCost(request); cost > 0) {
+    SHADEKV_RETURN_IF_ERROR(CheckQuota(cost));
+  }
   return Pick<store::TxnResponse>(ProposeAndWait(request, origin));
 }
 
@@ -382,6 +390,8 @@ MemberStatus Member::GetStatus() const {
   s.applied_index = s.raft.applied_index;
   s.revision = state_machine_->CurrentRevision();
   s.db_size = state_machine_->DiskBytes();
+  // Both are estimates taken a moment apart; "in use" never exceeds the size.
+  s.db_size_in_use = std::min(state_machine_->LiveBytesEstimate(), s.db_size);
   Result<std::vector<MemberRecord>> members = state_machine_->Members();
   if (members.ok()) {
     for (const MemberRecord& m : *members) {

@@ -28,6 +28,7 @@
 #include "agent/auth/auth_state.h"
 #include "agent/lease/lease_table.h"
 #include "agent/metrics/metrics.h"
+#include "agent/server/alarm_types.h"
 #include "agent/server/kv_state_machine.h"
 #include "agent/server/member_directory.h"
 #include "agent/server/raft_driver.h"
@@ -55,6 +56,10 @@ struct MemberOptions {
   std::chrono::milliseconds election_timeout{1000};
   uint64_t snapshot_count = 100000;
   uint64_t max_request_bytes = 1536 * 1024;
+  // etcd's --quota-backend-bytes: a put, txn or lease grant that would take
+  // the store (KvStateMachine::DiskBytes) to this size raises NOSPACE. 0 means
+  // etcd's default, 2 GiB (alarm_rules.h).
+  uint64_t quota_backend_bytes = 0;
   // How long a write or a linearizable read may wait for Raft before it
   // fails with etcd's "request timed out".
   std::chrono::milliseconds request_timeout{7000};
@@ -77,6 +82,12 @@ struct MemberOptions {
   std::function<void(std::string* out)> append_metrics;
   // CURVE on the peer links (agent/transport/peer_curve.h); unset: plaintext.
   std::optional<PeerCurveOptions> peer_curve;
+};
+
+// Store sizes around a defragmentation (KvStateMachine::DiskBytes).
+struct DefragResult {
+  uint64_t bytes_before = 0;
+  uint64_t bytes_after = 0;
 };
 
 struct LeaseGrantResult {
@@ -105,7 +116,8 @@ struct MemberStatus {
   uint64_t commit_index = 0;
   uint64_t applied_index = 0;
   int64_t revision = 0;
-  uint64_t db_size = 0;
+  uint64_t db_size = 0;         // bytes of the store's files on disk
+  uint64_t db_size_in_use = 0;  // LevelDB's estimate of its live table data
   bool is_learner = false;
   RaftDriverStats raft;
 };
@@ -202,6 +214,24 @@ class Member {
   // clients only from then on). Waits up to `timeout` for it.
   bool WaitPublished(std::chrono::milliseconds timeout);
 
+  // Alarms and maintenance (member_alarm.cc).
+  // Raises `type` for `member_id` through Raft and waits until this member
+  // applied it (any thread; the corruption checker calls it for CORRUPT).
+  // Errors: kInvalidArgument for a type other than NOSPACE or CORRUPT, and
+  // those of a write ("etcdserver: no leader", "request timed out").
+  Status ActivateAlarm(uint64_t member_id, AlarmType type);
+  // Clears the alarm through Raft; returns it when it was active, an empty
+  // list when it was not (etcd answers the same). Errors as for a write.
+  Result<std::vector<AlarmMember>> DeactivateAlarm(uint64_t member_id, AlarmType type);
+  // The active alarms as this member has applied them (no Raft round trip:
+  // call LinearizableBarrier() first for a linearizable answer).
+  Result<std::vector<AlarmMember>> Alarms();
+  // The effective quota (the option, or the 2 GiB default).
+  uint64_t QuotaBackendBytes() const;
+  // Defragments this member's store (KvStateMachine::Defragment) and reports
+  // its size before and after. Local to this member, like etcd's.
+  Result<DefragResult> Defragment();
+
   MemberStatus GetStatus() const;
   uint64_t RaftTerm() const;
   int64_t CurrentRevision() const { return state_machine_->CurrentRevision(); }
@@ -225,6 +255,11 @@ class Member {
   Result<store::ApplyResult> ProposeAndWait(EntryOp op, const RequestOrigin& origin,
                                             std::chrono::milliseconds timeout);
   void PublishAttributes();  // runs on publisher_
+  // etcd's quota check before proposing a request of estimated `cost`
+  // (QuotaCost): when the store plus the cost reaches the quota, raises
+  // NOSPACE for this member and returns "etcdserver: mvcc: database space
+  // exceeded" (member_alarm.cc).
+  Status CheckQuota(uint64_t cost);
   // The leader's lease clock (member_lease.cc): runs on lease_timer_.
   void RunLeaseTimer();
   // Promotes or demotes the lessor to match this member's leadership;

@@ -7,6 +7,7 @@
 
 #include <random>
 
+#include "agent/server/alarm_rules.h"
 #include "agent/server/member.h"
 
 namespace shadekv::agent {
@@ -77,6 +78,7 @@ Result<LeaseGrantResult> Member::LeaseGrant(int64_t id, int64_t ttl, const Reque
   if (ttl > lease::kMaxLeaseTtlSeconds) {
     return Status::OutOfRange("etcdserver: too large lease TTL");
   }
+  SHADEKV_RETURN_IF_ERROR(CheckQuota(QuotaCost(EntryOp{agent::LeaseGrant{id, ttl}})));
   // Raised here, not at apply, so the entry carries the TTL every member uses.
   ttl = std::max(ttl, MinLeaseTtl());
   // A leader that has not yet taken up its lease clock does so now, so the

@@ -217,10 +217,25 @@ TEST_F(MaintenanceClusterTest, PeriodicCheckReportsTheCorruptedMemberAndShadectl
   EXPECT_NE(reporter, victim);
   EXPECT_GE(Metric(reporter, "shadekv_corruption_detected_total"), 1);
   // The callback's line, naming the member and the revision.
-  EXPECT_NE(LogOf(reporter).find("CORRUPT alarm wanted for member " +
+  EXPECT_NE(LogOf(reporter).find("raising the CORRUPT alarm for member " +
                                  maintenance::MemberIdHex(victim_id) + " at revision "),
             std::string::npos)
       << LogTail(reporter, 40);
+  // The alarm is replicated: every member lists it and refuses writes.
+  const std::string alarm = "{\"memberID\":\"" + std::to_string(victim_id) + "\",\"alarm\":\"CORRUPT\"}";
+  for (int i = 0; i < 3; ++i) {
+    std::string body;
+    EXPECT_TRUE(WaitFor(milliseconds(15000), [&] {
+      Result<HttpReply> list = Call(i, "/v3/maintenance/alarm", "{\"action\":\"GET\"}");
+      body = list.ok() ? list->body : list.status().message();
+      return body.find(alarm) != std::string::npos;
+    })) << "member " << i << ": " << body;
+  }
+  Result<HttpReply> refused =
+      Call(leader, "/v3/kv/put", "{\"key\":\"" + Base64("after") + "\",\"value\":\"eA==\"}");
+  ASSERT_TRUE(refused.ok()) << refused.status().message();
+  EXPECT_EQ(refused->status, 500) << refused->body;
+  EXPECT_NE(refused->body.find("etcdserver: corrupt cluster"), std::string::npos) << refused->body;
 
   ToolRun check = RunShadectl("check hash --endpoints " + Endpoints({0, 1, 2}));
   EXPECT_EQ(check.exit_code, 1) << check.output;
@@ -255,6 +270,12 @@ TEST_F(MaintenanceClusterTest, PeriodicCheckReportsTheCorruptedMemberAndShadectl
   Result<std::optional<KeyValue>> value = Get(fresh, "victim", /*serializable=*/true);
   ASSERT_TRUE(value.ok() && value->has_value());
   EXPECT_EQ((*value)->value, "the-original-value");
+  // Repaired: disarming the alarm lets writes through again.
+  ToolRun disarm = RunShadectl("alarm disarm --endpoints " + Endpoints(repaired));
+  EXPECT_EQ(disarm.exit_code, 0) << disarm.output;
+  EXPECT_NE(disarm.output.find("alarm:CORRUPT"), std::string::npos) << disarm.output;
+  Result<int64_t> written = Put(repaired[0], "after", "x");
+  EXPECT_TRUE(written.ok()) << written.status().message();
 }
 
 TEST_F(MaintenanceClusterTest, RevisionModeCompactsToCurrentMinusRetention) {

@@ -188,6 +188,8 @@ TEST_F(CompatTest, VersionAndHealth) { EXPECT_GT(RunSequence("version_health"), 
 
 TEST_F(CompatTest, Maintenance) { EXPECT_GT(RunSequence("maintenance"), 0); }
 
+TEST_F(CompatTest, Alarms) { EXPECT_GT(RunSequence("alarm"), 0); }
+
 TEST_F(CompatTest, Leases) { EXPECT_GT(RunSequence("lease"), 0); }
 
 TEST_F(CompatTest, Auth) { EXPECT_GT(RunSequence("auth"), 0); }

@@ -228,6 +228,20 @@ class MvccStore {
   Status ExportSnapshot(const SnapshotSink& sink, const SnapshotProgress& progress = {},
                         int64_t* revision = nullptr) const;
 
+  // Defragmentation (store/mvcc_defrag.cc). Rewrites every LevelDB file over
+  // the whole key space (a full CompactRange), dropping deleted and
+  // overwritten records and the write-ahead log of flushed writes, so the
+  // directory shrinks to about its live data. Any thread; reads, Apply and
+  // CompactStep continue meanwhile (LevelDB serializes internally). Errors:
+  // kUnavailable when LevelDB reports a background error (disk full, I/O).
+  Status Defragment();
+  // LevelDB's estimate of the bytes the key space takes: its table files
+  // (GetApproximateSizes) plus the memtable of writes not yet flushed. The
+  // store's size "in use", as opposed to its files (which also hold the
+  // write-ahead log, and overwritten or deleted data until compacted). Any
+  // thread.
+  uint64_t LiveBytesEstimate() const;
+
   // Builds a store at `target_dir` from a stream made by ExportSnapshot.
   // Writes into "<target_dir>.restoring", verifies the SHA-256 trailer and
   // the keyspace hash, then replaces target_dir (which must not be open). On
