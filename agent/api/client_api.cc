@@ -206,7 +206,9 @@ const std::map<std::string, Handler>& Routes() {
       {"maintenance/alarm", [](agent::Member& m, const std::string& body,
                                const agent::RequestOrigin&) { return ServeAlarm(m, body); }},
       {"maintenance/defragment",
-       [](agent::Member& m, const std::string& body, const agent::RequestOrigin&) {
+       [](agent::Member& m, const std::string& body, const agent::RequestOrigin& o) {
+         Status allowed = MaintenanceAdmin(m, o);
+         if (!allowed.ok()) return ErrorReply(allowed);
          return ServeDefragment(m, body);
        }},
       // Streams, served before routing (see handleRequest); listed to be known.
@@ -303,7 +305,8 @@ Status TokenRefusal(const std::string& route, const Status& refused) {
                                                   "lease/timetolive",    "lease/keepalive",
                                                   "cluster/member/list", "auth/status"};
   static const std::set<std::string> kMaintenance = {"maintenance/hash", "maintenance/hashkv",
-                                                     "maintenance/alarm"};
+                                                     "maintenance/alarm", "maintenance/defragment",
+                                                     "maintenance/snapshot"};
   if (kIgnoring.count(route) != 0) return Status::Ok();
   if (kMaintenance.count(route) != 0) {
     std::string message = refused.message();
@@ -359,8 +362,23 @@ class RequestHandler : public Poco::Net::HTTPRequestHandler {
       Report(request, path, &facts, HttpReply{http_status, ""});
     } else if (RouteKey(path, &key) && key == "maintenance/snapshot" &&
                request.getMethod() == "POST") {
-      http_status = ServeSnapshot(*member_, request, response, max_body_);
-      Report(request, path, &facts, HttpReply{http_status, ""});
+      // The whole store leaves with a snapshot: root only, as etcd's
+      // maintenance server checks before streaming.
+      agent::RequestOrigin origin;
+      Status allowed = Identify(request, &origin.user);
+      if (!allowed.ok()) allowed = TokenRefusal(key, allowed);
+      if (allowed.ok()) allowed = MaintenanceAdmin(*member_, origin);
+      facts.user = origin.user;
+      if (allowed.ok()) {
+        http_status = ServeSnapshot(*member_, request, response, max_body_);
+        Report(request, path, &facts, HttpReply{http_status, ""});
+      } else {
+        HttpReply refused = ErrorReply(allowed);
+        http_status = refused.http_status;
+        response.setKeepAlive(false);  // the request body was not read
+        SendWhole(response, refused);
+        Report(request, path, &facts, refused);
+      }
     } else {
       HttpReply reply = Route(request, path, &facts);
       http_status = reply.http_status;

@@ -102,11 +102,15 @@ Status ErrorOfReply(const MemberReply& reply, const std::string& who) {
 }
 
 Result<RemoteHash> FetchHashKv(const std::string& base_url, int64_t revision,
-                               std::chrono::milliseconds timeout) {
+                               std::chrono::milliseconds timeout, const std::string& token) {
   const std::string body =
       revision == 0 ? "{}" : "{\"revision\":\"" + std::to_string(revision) + "\"}";
-  SHADEKV_ASSIGN_OR_RETURN(MemberReply reply,
-                           PostToMember(base_url, "/v3/maintenance/hashkv", body, timeout));
+  SHADEKV_ASSIGN_OR_RETURN(
+      MemberReply reply,
+      PostToMember(base_url, "/v3/maintenance/hashkv", body, timeout,
+                   token.empty() ? std::vector<std::pair<std::string, std::string>>{}
+                                 : std::vector<std::pair<std::string, std::string>>{
+                                       {"Authorization", token}}));
   if (reply.status != 200) return ErrorOfReply(reply, base_url);
   Result<JsonValue> json = ParseWholeJson(reply.body);
   if (!json.ok() || json->kind != JsonValue::Kind::kObject) {

@@ -54,7 +54,9 @@ struct RemoteHash {
 // hashkv at `revision` (0: the member's current revision) from `base_url`.
 // The member's own errors come back as they are (kOutOfRange "mvcc: required
 // revision has been compacted" / "... is a future revision").
+// `token`, when not empty, goes in the Authorization header (auth reserves
+// hashkv to root).
 Result<RemoteHash> FetchHashKv(const std::string& base_url, int64_t revision,
-                               std::chrono::milliseconds timeout);
+                               std::chrono::milliseconds timeout, const std::string& token = "");
 
 }  // namespace shadekv::api

@@ -187,9 +187,13 @@ shadekv::maintenance::CorruptionCheckHooks CorruptionHooksFor(shadekv::agent::Me
     }
     return peers;
   };
-  hooks.fetch = [](const std::string& url, int64_t revision) -> Result<m::PeerHashAnswer> {
-    SHADEKV_ASSIGN_OR_RETURN(shadekv::api::RemoteHash h,
-                             shadekv::api::FetchHashKv(url, revision, kPeerHashTimeout));
+  hooks.fetch = [member](const std::string& url, int64_t revision) -> Result<m::PeerHashAnswer> {
+    // With auth on, hashkv is root's: the member vouches for itself with a
+    // short-lived token signed by the cluster's shared auth secret.
+    SHADEKV_ASSIGN_OR_RETURN(
+        shadekv::api::RemoteHash h,
+        shadekv::api::FetchHashKv(url, revision, kPeerHashTimeout,
+                                  member->InternalRootToken(std::chrono::seconds(60))));
     return m::PeerHashAnswer{h.member_id, h.current_revision, h.compact_revision, h.hash};
   };
   return hooks;

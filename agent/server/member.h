@@ -196,6 +196,11 @@ class Member {
   // forged, expired or superseded one (password changed, user deleted, auth
   // re-enabled): kUnauthenticated "etcdserver: invalid auth token".
   Result<std::string> UserOfToken(const std::string& token) const;
+  // A root token valid for `ttl`, for this member's own calls to another
+  // member's client API (the corruption checks' hashkv, which auth reserves
+  // to root); members share the signing secret through the replicated auth
+  // state, so no password is involved. Empty while auth is disabled.
+  std::string InternalRootToken(std::chrono::seconds ttl) const;
 
   // Reads: linearizable unless request.serializable.
   Result<store::RangeResponse> Range(const store::RangeRequest& request);

@@ -75,4 +75,12 @@ Result<std::string> Member::UserOfToken(const std::string& token) const {
   return claims.user;
 }
 
+std::string Member::InternalRootToken(std::chrono::seconds ttl) const {
+  std::shared_ptr<const auth::AuthState> state = AuthSnapshot();
+  if (!state->enabled()) return "";
+  const auth::User* root = state->FindUser("root");
+  if (root == nullptr) return "";  // cannot happen while enabled; refused there
+  return auth::SignToken({"root", root->epoch, NowUnixSeconds() + ttl.count()}, state->secret());
+}
+
 }  // namespace shadekv::agent

@@ -222,14 +222,18 @@ TEST_F(MaintenanceClusterTest, PeriodicCheckReportsTheCorruptedMemberAndShadectl
             std::string::npos)
       << LogTail(reporter, 40);
   // The alarm is replicated: every member lists it and refuses writes.
-  const std::string alarm = "{\"memberID\":\"" + std::to_string(victim_id) + "\",\"alarm\":\"CORRUPT\"}";
+  const std::string alarm =
+      "{\"memberID\":\"" + std::to_string(victim_id) + "\",\"alarm\":\"CORRUPT\"}";
   for (int i = 0; i < 3; ++i) {
     std::string body;
-    EXPECT_TRUE(WaitFor(milliseconds(15000), [&] {
-      Result<HttpReply> list = Call(i, "/v3/maintenance/alarm", "{\"action\":\"GET\"}");
-      body = list.ok() ? list->body : list.status().message();
-      return body.find(alarm) != std::string::npos;
-    })) << "member " << i << ": " << body;
+    EXPECT_TRUE(WaitFor(milliseconds(15000),
+                        [&] {
+                          Result<HttpReply> list =
+                              Call(i, "/v3/maintenance/alarm", "{\"action\":\"GET\"}");
+                          body = list.ok() ? list->body : list.status().message();
+                          return body.find(alarm) != std::string::npos;
+                        }))
+        << "member " << i << ": " << body;
   }
   Result<HttpReply> refused =
       Call(leader, "/v3/kv/put", "{\"key\":\"" + Base64("after") + "\",\"value\":\"eA==\"}");
