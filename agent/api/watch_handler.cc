@@ -184,6 +184,21 @@ void ServeWatch(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResp
       body_open = false;
     }
   }
+  // OpenSSL forbids reading and writing one TLS connection from two threads
+  // at once, so over TLS no reader runs beside the writer: a body of known
+  // length is read to its end now (every request in it applies), and of a
+  // chunked body only the first request counts (interactive multi-request
+  // streams need plain HTTP; the README says so).
+  if (body_open && socket.secure()) {
+    if (request.hasContentLength()) {
+      for (;;) {
+        Result<std::optional<WatchRequest>> next = NextRequest(values);
+        if (!next.ok() || !next->has_value()) break;
+        Apply(**next, *stream, authorize);
+      }
+    }
+    body_open = false;
+  }
 
   response.setChunkedTransferEncoding(true);
   response.setContentType("application/json");

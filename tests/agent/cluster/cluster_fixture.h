@@ -125,7 +125,8 @@ class ClusterFixture : public ::testing::Test {
   std::vector<int> LiveClientPorts() const;
 
   // Waits until every running member in `members` reports the same leader
-  // (one of them) and answers /health. Returns the leader's index.
+  // (one of them) and answers /health (or, while an alarm holds /health at
+  // 503, a linearizable read). Returns the leader's index.
   int WaitForLeader(const std::vector<int>& members, milliseconds deadline);
   // Waits until every member in `members` reports the same revision and the
   // same hashkv at it. Returns that revision.
