@@ -276,8 +276,7 @@ Result<std::vector<Step>> ParseSequence(std::string_view text) {
 }
 
 Result<HttpReply> SendRequest(int port, const std::string& method, const std::string& path,
-                              const std::string& body, int timeout_ms,
-                              const std::string& token) {
+                              const std::string& body, int timeout_ms, const std::string& token) {
   try {
     Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
     session.setTimeout(Poco::Timespan(static_cast<long>(timeout_ms) * 1000));

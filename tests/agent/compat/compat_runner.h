@@ -38,7 +38,7 @@ struct Step {
   StepMode mode = StepMode::kExact;
   std::string as_user;        // @USER: send USER's token ("" : no header)
   std::string literal_token;  // @=TEXT: send TEXT as the token
-  std::string expected;  // kShadekvOnly: the normalized reply, as Normalize() prints it
+  std::string expected;       // kShadekvOnly: the normalized reply, as Normalize() prints it
 };
 
 // Errors: kInvalidArgument naming the line for a malformed step.

@@ -103,8 +103,8 @@ class CompatTest : public ::testing::Test {
         ADD_FAILURE() << what << ": no token for " << step.as_user << " yet";
       }
       Result<HttpReply> ours =
-          SendRequest(shadekv_->client_port(), step.method, step.path, step.body,
-                      kRequestTimeoutMs, token_for(step, shadekv_tokens));
+          SendRequest(shadekv_->client_port(), step.method, step.path, step.body, kRequestTimeoutMs,
+                      token_for(step, shadekv_tokens));
       EXPECT_TRUE(ours.ok()) << what << "\nshadekv: " << ours.status().message();
       if (!ours.ok()) continue;
       remember(step, *ours, shadekv_tokens);
