@@ -116,9 +116,10 @@ void Member::StartWatchHub() {
 void Member::PublishAttributes() {
   // Like etcd's publish: the others learn this member's name and client URLs
   // through the log. Retried until it lands or the member stops; short waits
-  // keep shutdown prompt.
+  // keep shutdown prompt, and the first ones are shorter still because a
+  // lone member elects itself within milliseconds of starting.
   MemberAttributes attributes{id_, options_.name, options_.advertise_client_urls};
-  std::chrono::milliseconds pause(50);
+  std::chrono::milliseconds pause(10);
   while (!stopping_) {
     Result<store::ApplyResult> published =
         ProposeAndWait(attributes, RequestOrigin{}, std::chrono::milliseconds(1000));
