@@ -332,7 +332,9 @@ BenchResult SampleResult() {
 }
 
 TEST(ShadekvBenchResultTest, JsonCarriesCountsLatencyErrorsAndCheck) {
-  auto json = api::ParseWholeJson(FormatJson(SampleResult()));
+  // The parsed values point into the text: it must outlive them.
+  const std::string text = FormatJson(SampleResult());
+  auto json = api::ParseWholeJson(text);
   ASSERT_TRUE(json.ok()) << json.status().ToString();
   EXPECT_EQ(json->Find("label")->text, "shadekv \"a\"");
   EXPECT_EQ(json->Find("requests")->raw, "10");
@@ -368,7 +370,8 @@ TEST(ShadekvBenchResultTest, WatchFieldsAppearOnlyForWatch) {
   r.watchers = 10;
   r.writers = 2;
   r.events_expected = 80;
-  auto json = api::ParseWholeJson(FormatJson(r));
+  const std::string text = FormatJson(r);
+  auto json = api::ParseWholeJson(text);
   ASSERT_TRUE(json.ok());
   EXPECT_EQ(json->Find("watch")->Find("watchers")->raw, "10");
   EXPECT_EQ(json->Find("watch")->Find("events_expected")->raw, "80");
