@@ -374,13 +374,14 @@ int main(int argc, char** argv) {
 
   // Like etcd, serve clients only once this member has joined: its name and
   // client URLs are applied through Raft, so a leader exists and the log is
-  // flowing. A stop signal still ends the wait.
-  // Short: a lone member is ready a few milliseconds after it starts.
-  timespec tick{0, 10 * 1000 * 1000};
+  // flowing. Serving starts the moment the name is applied (a lone member
+  // or a new cluster gets there within milliseconds); a stop signal, looked
+  // for between waits, still ends the wait.
+  const timespec no_wait{0, 0};
   bool said_waiting = false;
   auto waiting_since = std::chrono::steady_clock::now();
-  while (!(*member)->WaitPublished(std::chrono::milliseconds(0))) {
-    if (sigtimedwait(&stop_signals, nullptr, &tick) > 0) {
+  while (!(*member)->WaitPublished(std::chrono::milliseconds(10))) {
+    if (sigtimedwait(&stop_signals, nullptr, &no_wait) > 0) {
       log.information("stop signal received before joining the cluster; stopping");
       stop_member_and_plugins();
       return 0;

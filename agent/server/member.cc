@@ -115,14 +115,20 @@ void Member::StartWatchHub() {
 
 void Member::PublishAttributes() {
   // Like etcd's publish: the others learn this member's name and client URLs
-  // through the log. Retried until it lands or the member stops; short waits
-  // keep shutdown prompt, and the first ones are shorter still because a
-  // lone member elects itself within milliseconds of starting.
+  // through the log. Retried until it lands or the member stops. Without a
+  // leader a proposal fails at once, so the first attempts wait for one to
+  // be elected (members elect within milliseconds of starting together) and
+  // go again the moment it is known; short waits keep shutdown prompt.
   MemberAttributes attributes{id_, options_.name, options_.advertise_client_urls};
   std::chrono::milliseconds pause(10);
+  // A proposal forwarded to a leader whose link is still coming up is lost
+  // without an answer: the first attempts give up soon and go again
+  // (publishing twice is harmless).
+  std::chrono::milliseconds attempt(100);
   while (!stopping_) {
-    Result<store::ApplyResult> published =
-        ProposeAndWait(attributes, RequestOrigin{}, std::chrono::milliseconds(1000));
+    if (!driver_->WaitForLeader(std::chrono::milliseconds(50))) continue;
+    Result<store::ApplyResult> published = ProposeAndWait(attributes, RequestOrigin{}, attempt);
+    attempt = std::min(attempt * 2, std::chrono::milliseconds(1000));
     if (published.ok()) {
       Log().information("published name '" + options_.name + "' and client URLs to the cluster");
       {

@@ -109,7 +109,16 @@ Result<std::unique_ptr<RaftDriver>> RaftDriver::Start(const RaftDriverOptions& o
   config.max_proposal_bytes = options.max_proposal_bytes;
   config.seed = options.seed;
   SHADEKV_ASSIGN_OR_RETURN(driver->node_, raft::RawNode::Create(config));
-  driver->campaign_alone_ = initial.conf_state.voters == std::vector<raft::NodeId>{options.id};
+  // The voters as the log knows them; before a new cluster's bootstrap conf
+  // changes are applied, the members it was started with.
+  std::vector<raft::NodeId> voters = initial.conf_state.voters;
+  if (voters.empty()) {
+    voters.push_back(options.id);
+    for (const auto& [id, url] : options.peers) voters.push_back(id);
+  }
+  driver->start_campaign_ = *std::min_element(voters.begin(), voters.end()) == options.id;
+  driver->start_campaign_until_ =
+      std::chrono::steady_clock::now() + options.tick_interval * options.election_ticks;
 
   PeerTransportOptions transport_options;
   transport_options.cluster_id = options.cluster_id;
@@ -224,15 +233,36 @@ RaftDriverStats RaftDriver::Stats() const {
   return stats;
 }
 
-void RaftDriver::CampaignIfAlone() {
-  if (!campaign_alone_) return;
-  if (node_->GetStatus().soft_state.leader != raft::kNoNode) {
-    campaign_alone_ = false;
+bool RaftDriver::WaitForLeader(std::chrono::milliseconds timeout) const {
+  std::unique_lock<std::mutex> lock(mu_);
+  return leader_known_.wait_for(lock, timeout, [&] { return stats_.leader != raft::kNoNode; });
+}
+
+void RaftDriver::CampaignAtStart() {
+  if (!start_campaign_) return;
+  const auto now = std::chrono::steady_clock::now();
+  const raft::SoftState soft = node_->GetStatus().soft_state;
+  if (soft.leader != raft::kNoNode || soft.role == raft::Role::kCandidate ||
+      soft.role == raft::Role::kLeader || now >= start_campaign_until_) {
+    // From here on, elections follow the randomized timeouts.
+    start_campaign_ = false;
     return;
   }
-  // Refused (a no-op) until the bootstrap's conf changes are applied; tried
-  // again on the next loop turn.
+  if (now < next_start_campaign_) return;
   node_->Campaign();
+  // Refused (still a follower) until the log's conf changes are applied,
+  // which the next Ready does: try again in a millisecond. After a
+  // pre-campaign, often enough that peers starting a few milliseconds after
+  // us are found at once, rarely enough to cost nothing.
+  const bool refused = node_->GetStatus().soft_state.role == raft::Role::kFollower;
+  next_start_campaign_ = now + std::chrono::milliseconds(refused ? 1 : 5);
+}
+
+std::chrono::milliseconds RaftDriver::StartCampaignWait(std::chrono::milliseconds wait) const {
+  if (!start_campaign_) return wait;
+  auto until_next = std::chrono::duration_cast<std::chrono::milliseconds>(
+      next_start_campaign_ - std::chrono::steady_clock::now());
+  return std::max(std::chrono::milliseconds(0), std::min(wait, until_next));
 }
 
 void RaftDriver::Run() {
@@ -242,6 +272,7 @@ void RaftDriver::Run() {
   while (!stop_) {
     auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next_tick - Clock::now());
     if (wait.count() < 0) wait = std::chrono::milliseconds(0);
+    wait = StartCampaignWait(wait);
     // Wait for whichever comes first: a peer frame, a request from another
     // thread (eventfd), or the next tick.
     std::vector<PeerFrame> frames;
@@ -271,7 +302,7 @@ void RaftDriver::Run() {
     }
     DrainRequests();
     ExpireConfChangeWaiters();
-    CampaignIfAlone();
+    CampaignAtStart();
     while (node_->HasReady()) {
       raft::Ready ready = node_->GetReady();
       Status handled = HandleReady(ready);
@@ -516,6 +547,7 @@ void RaftDriver::ExpireConfChangeWaiters() {
 void RaftDriver::UpdateStats() {
   raft::NodeStatus status = node_->GetStatus();
   std::lock_guard<std::mutex> lock(mu_);
+  if (stats_.leader != status.soft_state.leader) leader_known_.notify_all();
   stats_.term = status.hard_state.term;
   stats_.leader = status.soft_state.leader;
   stats_.commit_index = status.hard_state.commit;

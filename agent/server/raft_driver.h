@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <deque>
 #include <future>
@@ -108,6 +109,10 @@ class RaftDriver {
   // Asks the leader to hand over leadership to `transferee`.
   void TransferLeadership(raft::NodeId transferee);
 
+  // Waits up to `timeout` until this member knows a leader; true when it
+  // does. A stopped driver knows none, so the caller waits the whole timeout.
+  bool WaitForLeader(std::chrono::milliseconds timeout) const;
+
   RaftDriverStats Stats() const;
   raft::NodeId id() const { return options_.id; }
   const std::string& bound_peer_endpoint() const { return bound_peer_endpoint_; }
@@ -127,7 +132,9 @@ class RaftDriver {
              StateMachine* state_machine);
 
   void Run();
-  void CampaignIfAlone();  // see campaign_alone_
+  void CampaignAtStart();  // see start_campaign_
+  // How long the loop may sleep before CampaignAtStart wants to run again.
+  std::chrono::milliseconds StartCampaignWait(std::chrono::milliseconds wait) const;
   void Wake();
   void DrainRequests();
   Status HandleReady(raft::Ready& ready);
@@ -154,12 +161,21 @@ class RaftDriver {
   std::unique_ptr<raft::RawNode> node_;
   std::unique_ptr<PeerTransport> transport_;
   raft::ConfState conf_state_;
-  // A cluster whose only voter is this member cannot split a vote, so it
-  // campaigns as soon as it may (its conf changes applied) instead of
-  // waiting out a randomized election timeout; etcd fast-forwards its
-  // election ticks for the same reason. A single agent then serves within
-  // milliseconds of starting instead of after 1-2 seconds. Run thread only.
-  bool campaign_alone_ = false;
+  // Elections right after start. A member normally waits out a randomized
+  // election timeout (1-2 s) before campaigning: that is what keeps members
+  // from splitting the vote. Right after start no one knows a leader yet, so
+  // one designated member - the voter with the lowest id, alone or not - may
+  // go first without a split: it pre-campaigns every few milliseconds until
+  // a leader is known, it becomes a candidate, or one election timeout has
+  // passed. Pre-votes change no one's term or vote, so repeating them is
+  // harmless, and members that already follow a leader refuse them
+  // (check-quorum), so a restarted member cannot disrupt a running cluster.
+  // etcd fast-forwards its election ticks at start for the same reason. A
+  // new cluster then serves within milliseconds of its members starting.
+  // Run thread only.
+  bool start_campaign_ = false;
+  std::chrono::steady_clock::time_point start_campaign_until_;
+  std::chrono::steady_clock::time_point next_start_campaign_;
   uint64_t next_read_ctx_ = 1;
   std::map<uint64_t, ReadWaiters> reads_awaiting_index_;       // by ReadIndex ctx
   std::multimap<uint64_t, ReadWaiters> reads_awaiting_apply_;  // by read index
@@ -176,6 +192,7 @@ class RaftDriver {
 
   // Guarded by mu_: requests from other threads and their waiters.
   mutable std::mutex mu_;
+  mutable std::condition_variable leader_known_;  // notified when stats_.leader changes
   std::vector<QueuedProposal> queued_proposals_;
   std::vector<std::promise<Status>> queued_reads_;
   std::vector<QueuedConfChange> queued_conf_changes_;

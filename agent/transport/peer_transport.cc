@@ -80,7 +80,10 @@ Status PeerTransport::AddPeer(raft::NodeId id, const std::string& url) {
     // Queue only for peers we are actually connected to: a dead peer's frames
     // are dropped at once instead of piling up until it returns.
     socket.set(zmq::sockopt::immediate, 1);
-    socket.set(zmq::sockopt::reconnect_ivl, 100);
+    // A peer that is not up yet is retried soon (members of a new cluster
+    // start within milliseconds of each other), then ever less often: the
+    // interval doubles up to the maximum.
+    socket.set(zmq::sockopt::reconnect_ivl, 10);
     socket.set(zmq::sockopt::reconnect_ivl_max, 2000);
     socket.connect(url);
     peers_.erase(id);

@@ -5,6 +5,8 @@
 #include <cstdio>
 #include <sstream>
 
+#include "shadekv/codec/json_string.h"
+
 namespace shadekv::bench {
 namespace {
 
@@ -38,24 +40,6 @@ std::string LatencyJson(const LatencySummary& l) {
 }
 
 }  // namespace
-
-std::string JsonQuote(const std::string& s) {
-  std::string out = "\"";
-  for (char c : s) {
-    const auto u = static_cast<unsigned char>(c);
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += c;
-    } else if (u < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof(buf), "\\u%04x", u);
-      out += buf;
-    } else {
-      out += c;
-    }
-  }
-  return out + "\"";
-}
 
 std::string FormatTable(const BenchResult& r) {
   std::ostringstream out;
@@ -106,20 +90,22 @@ std::string FormatJson(const BenchResult& r) {
   std::string errors = "{";
   for (const auto& [kind, count] : r.errors) {
     if (errors.size() > 1) errors += ",";
-    errors += JsonQuote(kind) + ":" + std::to_string(count);
+    errors += codec::GoJsonString(kind) + ":" + std::to_string(count);
   }
   errors += "}";
-  std::string out =
-      "{\"label\":" + JsonQuote(r.label) + ",\"workload\":" + JsonQuote(r.workload) +
-      ",\"endpoints\":" + JsonQuote(r.endpoints) + ",\"conns\":" + std::to_string(r.conns) +
-      ",\"clients\":" + std::to_string(r.clients) + ",\"key_size\":" + std::to_string(r.key_size) +
-      ",\"val_size\":" + std::to_string(r.val_size) +
-      ",\"key_space_size\":" + std::to_string(r.key_space_size) +
-      ",\"rate_limit\":" + Fixed(r.rate_limit, 1);
-  if (!r.consistency.empty()) out += ",\"consistency\":" + JsonQuote(r.consistency);
+  std::string out = "{\"label\":" + codec::GoJsonString(r.label) +
+                    ",\"workload\":" + codec::GoJsonString(r.workload) +
+                    ",\"endpoints\":" + codec::GoJsonString(r.endpoints) +
+                    ",\"conns\":" + std::to_string(r.conns) +
+                    ",\"clients\":" + std::to_string(r.clients) +
+                    ",\"key_size\":" + std::to_string(r.key_size) +
+                    ",\"val_size\":" + std::to_string(r.val_size) +
+                    ",\"key_space_size\":" + std::to_string(r.key_space_size) +
+                    ",\"rate_limit\":" + Fixed(r.rate_limit, 1);
+  if (!r.consistency.empty()) out += ",\"consistency\":" + codec::GoJsonString(r.consistency);
   out += ",\"requests\":" + std::to_string(r.requests) + ",\"ok\":" + std::to_string(r.ok) +
          ",\"errors\":" + errors;
-  if (!r.first_error.empty()) out += ",\"first_error\":" + JsonQuote(r.first_error);
+  if (!r.first_error.empty()) out += ",\"first_error\":" + codec::GoJsonString(r.first_error);
   out += ",\"elapsed_s\":" + Fixed(r.elapsed_s, 6) + ",\"throughput\":" + Fixed(r.throughput, 3) +
          ",\"latency_ms\":" + LatencyJson(r.latency) +
          ",\"client_cpu_s\":" + Fixed(r.client_cpu_s, 3);
@@ -138,7 +124,7 @@ std::string FormatJson(const BenchResult& r) {
     out += std::string(",\"check\":{\"passed\":") + (r.check_passed ? "true" : "false") +
            ",\"expected\":" + std::to_string(r.check_expected) +
            ",\"found\":" + std::to_string(r.check_found);
-    if (!r.check_detail.empty()) out += ",\"detail\":" + JsonQuote(r.check_detail);
+    if (!r.check_detail.empty()) out += ",\"detail\":" + codec::GoJsonString(r.check_detail);
     out += "}";
   }
   return out + "}";

@@ -56,8 +56,4 @@ std::string FormatTable(const BenchResult& result);
 // workloads (watch, check) are omitted.
 std::string FormatJson(const BenchResult& result);
 
-// JSON string literal of `s` (quotes included); bytes >= 0x80 pass through,
-// control characters are \u-escaped.
-std::string JsonQuote(const std::string& s);
-
 }  // namespace shadekv::bench

@@ -378,9 +378,13 @@ TEST(ShadekvBenchResultTest, WatchFieldsAppearOnlyForWatch) {
   EXPECT_NE(FormatTable(r).find("put-to-event ms"), std::string::npos);
 }
 
-TEST(ShadekvBenchResultTest, JsonQuoteEscapesControlCharacters) {
-  EXPECT_EQ(JsonQuote("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
-  EXPECT_TRUE(api::ParseWholeJson(JsonQuote(std::string("x\x01y", 3))).ok());
+TEST(ShadekvBenchResultTest, JsonStringsAreEscapedAsGoWritesThem) {
+  BenchResult r = SampleResult();
+  r.label = std::string("a\"b\\c\n\x01<", 8);
+  r.first_error = "connection refused";
+  const std::string text = FormatJson(r);
+  EXPECT_NE(text.find("\"label\":\"a\\\"b\\\\c\\n\\u0001\\u003c\""), std::string::npos) << text;
+  EXPECT_TRUE(api::ParseWholeJson(text).ok()) << text;
 }
 
 }  // namespace

@@ -334,6 +334,53 @@ TEST_F(ClusterTest, MembershipAddLearnerPromoteRemove) {
   EXPECT_TRUE(on_joiner->has_value());
 }
 
+// At start the member with the lowest id pre-campaigns every few
+// milliseconds instead of waiting out an election timeout (RaftDriver's
+// start_campaign_). Restarted into a running cluster, it must not disturb
+// the leader: pre-votes inside the leader's lease are ignored and it learns
+// the leader from its heartbeats.
+TEST_F(ClusterTest, RestartedLowestIdMemberDoesNotDisruptTheLeader) {
+  StartCluster(3);
+  int leader = WaitForLeader({0, 1, 2}, kElection);
+  ASSERT_GE(leader, 0);
+  int lowest = 0;
+  for (int i = 1; i < 3; ++i) {
+    if (MemberIdOf(i) < MemberIdOf(lowest)) lowest = i;
+  }
+  std::vector<int> others;
+  for (int i = 0; i < 3; ++i) {
+    if (i != lowest) others.push_back(i);
+  }
+  Kill(lowest);
+  if (leader == lowest) {
+    leader = WaitForLeader(others, kElection);
+    ASSERT_GE(leader, 0);
+  }
+  ASSERT_TRUE(Put(leader, "before", "v").ok());
+  Result<StatusInfo> before = GetStatus(leader);
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+
+  Restart(lowest);
+  // It serves (it has published again through the same leader) ...
+  const auto until = std::chrono::steady_clock::now() + kElection;
+  Result<StatusInfo> restarted = Status::Unavailable("not asked yet");
+  while (std::chrono::steady_clock::now() < until) {
+    restarted = GetStatus(lowest);
+    if (restarted.ok() && restarted->leader != 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ASSERT_TRUE(restarted.ok()) << restarted.status().ToString();
+  Result<int64_t> put = Put(lowest, "after", "v");
+  ASSERT_TRUE(put.ok()) << put.status().ToString();
+  // ... and nobody campaigned: same leader, same term, everywhere.
+  for (int i = 0; i < 3; ++i) {
+    Result<StatusInfo> now = GetStatus(i);
+    ASSERT_TRUE(now.ok()) << agents_[i].name << ": " << now.status().ToString();
+    EXPECT_EQ(now->leader, before->leader) << "leader seen by " << agents_[i].name;
+    EXPECT_EQ(now->raft_term, before->raft_term) << "term on " << agents_[i].name;
+  }
+}
+
 TEST_F(ClusterTest, FullRestartKeepsEveryAcknowledgedWrite) {
   StartCluster(3);
   int leader = WaitForLeader({0, 1, 2}, kElection);
