@@ -4,38 +4,14 @@
 
 #include <Poco/JSON/Array.h>
 
+#include "agent/ctl/cluster_endpoints.h"
 #include "agent/ctl/commands.h"
 #include "agent/ctl/json_util.h"
 
 namespace shadekv::ctl {
 
-namespace {
-
-// --endpoints, or with --cluster the client URLs of all members, deduplicated.
-Result<std::vector<std::string>> TargetEndpoints(const ParsedFlags& flags, CommandEnv& env) {
-  if (!flags.GetBool("cluster")) return env.client.options().endpoints;
-  SHADEKV_ASSIGN_OR_RETURN(Poco::JSON::Object::Ptr resp,
-                           env.client.Call("/v3/cluster/member/list", new Poco::JSON::Object));
-  std::vector<std::string> endpoints;
-  if (auto members = GetArray(resp, "members")) {
-    for (size_t i = 0; i < members->size(); ++i) {
-      auto urls = GetArray(members->getObject(i), "clientURLs");
-      if (!urls) continue;
-      for (size_t j = 0; j < urls->size(); ++j) {
-        std::string url = urls->getElement<std::string>(j);
-        bool seen = false;
-        for (const std::string& e : endpoints) seen = seen || e == url;
-        if (!seen) endpoints.push_back(url);
-      }
-    }
-  }
-  return endpoints;
-}
-
-}  // namespace
-
 int RunEndpointStatus(const ParsedFlags& flags, CommandEnv& env) {
-  Result<std::vector<std::string>> endpoints = TargetEndpoints(flags, env);
+  Result<std::vector<std::string>> endpoints = ClusterOrFlagEndpoints(flags, env);
   if (!endpoints.ok()) return Fail(env, kExitError, endpoints.status());
   std::vector<EndpointStatusRow> rows;
   bool failed = false;
@@ -55,7 +31,7 @@ int RunEndpointStatus(const ParsedFlags& flags, CommandEnv& env) {
 }
 
 int RunEndpointHealth(const ParsedFlags& flags, CommandEnv& env) {
-  Result<std::vector<std::string>> endpoints = TargetEndpoints(flags, env);
+  Result<std::vector<std::string>> endpoints = ClusterOrFlagEndpoints(flags, env);
   if (!endpoints.ok()) return Fail(env, kExitError, endpoints.status());
   std::vector<EndpointHealthRow> rows;
   bool unhealthy = false;
@@ -101,7 +77,7 @@ int RunEndpointHealth(const ParsedFlags& flags, CommandEnv& env) {
 }
 
 int RunEndpointHashKv(const ParsedFlags& flags, CommandEnv& env) {
-  Result<std::vector<std::string>> endpoints = TargetEndpoints(flags, env);
+  Result<std::vector<std::string>> endpoints = ClusterOrFlagEndpoints(flags, env);
   if (!endpoints.ok()) return Fail(env, kExitError, endpoints.status());
   Result<int64_t> rev = ParseGoInt64(flags.Get("rev", "0"), 10);
   Poco::JSON::Object::Ptr body = new Poco::JSON::Object;

@@ -4,6 +4,7 @@
 
 #include <Poco/JSON/Array.h>
 
+#include "agent/ctl/cluster_endpoints.h"
 #include "agent/ctl/json_util.h"
 #include "agent/ctl/maintenance_format.h"
 
@@ -22,27 +23,6 @@ Poco::JSON::Object::Ptr AlarmBody(const std::string& action, uint64_t member,
   if (member != 0) body->set("memberID", std::to_string(member));
   if (!alarm.empty()) body->set("alarm", alarm);
   return body;
-}
-
-// --endpoints, or with --cluster the client URLs of all members (first seen
-// first, deduplicated), as etcdctl's --cluster does.
-Result<std::vector<std::string>> DefragTargets(const ParsedFlags& flags, CommandEnv& env) {
-  if (!flags.GetBool("cluster")) return env.client.options().endpoints;
-  SHADEKV_ASSIGN_OR_RETURN(Poco::JSON::Object::Ptr resp,
-                           env.client.Call("/v3/cluster/member/list", new Poco::JSON::Object));
-  std::vector<std::string> endpoints;
-  if (auto members = GetArray(resp, "members")) {
-    for (size_t i = 0; i < members->size(); ++i) {
-      auto urls = GetArray(members->getObject(i), "clientURLs");
-      for (size_t j = 0; urls && j < urls->size(); ++j) {
-        std::string url = urls->getElement<std::string>(j);
-        bool seen = false;
-        for (const std::string& e : endpoints) seen = seen || e == url;
-        if (!seen) endpoints.push_back(url);
-      }
-    }
-  }
-  return endpoints;
 }
 
 // dbSize from the member's status; 0 when it cannot be read (the size line
@@ -97,7 +77,7 @@ int RunDefrag(const ParsedFlags& flags, CommandEnv& env) {
   if (Status args = NoArguments(flags, "defrag"); !args.ok()) {
     return Fail(env, kExitBadArgs, args);
   }
-  Result<std::vector<std::string>> endpoints = DefragTargets(flags, env);
+  Result<std::vector<std::string>> endpoints = ClusterOrFlagEndpoints(flags, env);
   if (!endpoints.ok()) return Fail(env, kExitError, endpoints.status());
   bool failed = false;
   for (const std::string& ep : *endpoints) {
