@@ -13,13 +13,15 @@
 namespace shadekv::store {
 
 WriteExecutor::WriteExecutor(leveldb::DB* db, int64_t current_revision, int64_t compact_revision,
-                             leveldb::WriteBatch* batch, std::function<bool(int64_t)> lease_exists)
+                             leveldb::WriteBatch* batch, std::function<bool(int64_t)> lease_exists,
+                             const Overlay* pending)
     : db_(db),
       reader_(db, nullptr),
       begin_revision_(current_revision),
       compact_revision_(compact_revision),
       batch_(batch),
-      lease_exists_(std::move(lease_exists)) {}
+      lease_exists_(std::move(lease_exists)),
+      pending_(pending) {}
 
 Status WriteExecutor::CheckLease(const PutRequest& request) const {
   if (request.lease == 0 || request.ignore_lease || !lease_exists_) return Status::Ok();
@@ -35,6 +37,9 @@ ChangeEvent WriteExecutor::TakeEvent() {
 
 Result<std::optional<KeyValue>> WriteExecutor::Current(const std::string& key) const {
   if (auto it = overlay_.find(key); it != overlay_.end()) return it->second;
+  if (pending_ != nullptr) {
+    if (auto it = pending_->find(key); it != pending_->end()) return it->second;
+  }
   return reader_.Get(key, static_cast<uint64_t>(begin_revision_));
 }
 
@@ -42,7 +47,8 @@ Status WriteExecutor::CollectCurrent(const KeyInterval& interval, size_t collect
                                      bool with_value, std::vector<KeyValue>* kvs,
                                      int64_t* count) const {
   const auto at = static_cast<uint64_t>(begin_revision_);
-  if (overlay_.empty()) {
+  const bool no_pending = pending_ == nullptr || pending_->empty();
+  if (overlay_.empty() && no_pending) {
     return CollectRange(reader_, interval, at, collect_limit, with_value, kvs, count);
   }
   std::vector<KeyValue> stored;
@@ -53,12 +59,16 @@ Status WriteExecutor::CollectCurrent(const KeyInterval& interval, size_t collect
     std::string key = kv.key;
     merged.emplace(std::move(key), std::move(kv));
   }
-  for (const auto& [key, kv] : overlay_) {
-    if (!interval.Contains(key)) continue;
-    if (kv.has_value()) {
-      merged.insert_or_assign(key, *kv);
-    } else {
-      merged.erase(key);
+  // Older writes first, so this request's own win.
+  for (const Overlay* layer : {no_pending ? nullptr : pending_, &overlay_}) {
+    if (layer == nullptr) continue;
+    for (const auto& [key, kv] : *layer) {
+      if (!interval.Contains(key)) continue;
+      if (kv.has_value()) {
+        merged.insert_or_assign(key, *kv);
+      } else {
+        merged.erase(key);
+      }
     }
   }
   *count = static_cast<int64_t>(merged.size());

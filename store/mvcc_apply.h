@@ -27,8 +27,16 @@ class WriteExecutor {
   // `compact_revision`; changes go to `batch` at revision current + 1.
   // `lease_exists` (may be null: every lease exists) answers for puts that
   // name a lease, see WriteRequest::lease_exists.
+  // Keys written but not yet in the database (by earlier requests of one
+  // group write), newest state per key; nullopt is a deletion.
+  using Overlay = std::map<std::string, std::optional<KeyValue>>;
+
+  // `pending` (may be null) holds writes of earlier requests that share this
+  // one's LevelDB batch; it is read before the database and must outlive the
+  // executor.
   WriteExecutor(leveldb::DB* db, int64_t current_revision, int64_t compact_revision,
-                leveldb::WriteBatch* batch, std::function<bool(int64_t)> lease_exists = {});
+                leveldb::WriteBatch* batch, std::function<bool(int64_t)> lease_exists = {},
+                const Overlay* pending = nullptr);
 
   // Each runs its store-dependent checks first (ignore_* on a missing key,
   // txn range revisions) and writes nothing when they fail. Stateless checks
@@ -47,6 +55,8 @@ class WriteExecutor {
   // The revision the store is at after the request.
   int64_t revision_after() const { return changed() ? begin_revision_ + 1 : begin_revision_; }
   ChangeEvent TakeEvent();
+  // The keys this request wrote, for the next request of a group write.
+  Overlay TakeOverlay() { return std::move(overlay_); }
 
  private:
   Result<std::optional<KeyValue>> Current(const std::string& key) const;
@@ -70,7 +80,8 @@ class WriteExecutor {
   leveldb::WriteBatch* const batch_;
   const std::function<bool(int64_t)> lease_exists_;
   uint64_t next_sub_ = 0;
-  std::map<std::string, std::optional<KeyValue>> overlay_;  // keys written so far
+  const Overlay* const pending_;  // earlier requests of the same write; may be null
+  Overlay overlay_;               // keys written so far by this request
   ChangeEvent event_;
 };
 

@@ -188,6 +188,85 @@ Result<ApplyResult> MvccStore::Apply(const WriteRequest& request, uint64_t raft_
   return result;
 }
 
+Result<std::vector<Result<ApplyResult>>> MvccStore::ApplyPuts(
+    const std::vector<WriteRequest>& requests, uint64_t first_raft_index) {
+  std::vector<Result<ApplyResult>> results;
+  if (requests.empty()) return results;
+  for (const WriteRequest& request : requests) {
+    if (!std::holds_alternative<PutRequest>(request.op) || !request.meta.empty()) {
+      return Status::InvalidArgument("kv store: a grouped apply takes plain puts only");
+    }
+  }
+  int64_t revision = 0;
+  int64_t compact_revision = 0;
+  {
+    std::lock_guard lock(mu_);
+    if (first_raft_index <= applied_index_) {
+      return Status::FailedPrecondition("raft index " + std::to_string(first_raft_index) +
+                                        " is not above the applied index " +
+                                        std::to_string(applied_index_) + ": already applied");
+    }
+    revision = current_revision_;
+    compact_revision = compact_revision_;
+  }
+  const int64_t begin_revision = revision;
+  leveldb::WriteBatch group;
+  // What the puts so far wrote: the next put must see them, and they are
+  // not in the database until the one write below.
+  WriteExecutor::Overlay written;
+  results.reserve(requests.size());
+  for (const WriteRequest& request : requests) {
+    const PutRequest& put = std::get<PutRequest>(request.op);
+    leveldb::WriteBatch own;
+    WriteExecutor executor(db_.get(), revision, compact_revision, &own, request.lease_exists,
+                           &written);
+    Result<PutResponse> response = [&]() -> Result<PutResponse> {
+      SHADEKV_RETURN_IF_ERROR(ValidatePut(put));
+      SHADEKV_RETURN_IF_ERROR(executor.CheckLease(put));
+      return executor.Put(put);
+    }();
+    if (!response.ok()) {
+      const StatusCode code = response.status().code();
+      // As in Apply: a verdict consumes the index, a storage failure writes
+      // nothing at all (the whole group replays).
+      if (code != StatusCode::kInvalidArgument && code != StatusCode::kOutOfRange &&
+          code != StatusCode::kNotFound) {
+        return response.status();
+      }
+      results.emplace_back(response.status());
+      continue;
+    }
+    ApplyResult result;
+    result.response = std::move(response).value();
+    revision = executor.revision_after();  // before TakeEvent empties the executor
+    result.event = executor.TakeEvent();
+    if (!request.annotation.empty()) {
+      own.Put(EncodeAnnotationKey(static_cast<uint64_t>(revision)), request.annotation);
+      result.event.annotation = request.annotation;
+    }
+    group.Append(own);
+    for (auto& [key, kv] : executor.TakeOverlay()) written.insert_or_assign(key, std::move(kv));
+    results.emplace_back(std::move(result));
+  }
+  const uint64_t last_index = first_raft_index + requests.size() - 1;
+  if (revision != begin_revision) {
+    group.Put(std::string(kStateRevision), EncodeBe64(static_cast<uint64_t>(revision)));
+  }
+  group.Put(std::string(kStateApplied), EncodeBe64(last_index));
+  leveldb::WriteOptions write_options;
+  write_options.sync = options_.sync;
+  SHADEKV_RETURN_IF_ERROR(FromLevelDb(db_->Write(write_options, &group),
+                                      "writing kv batch for raft indexes " +
+                                          std::to_string(first_raft_index) + ".." +
+                                          std::to_string(last_index) + " to " + dir_));
+  {
+    std::lock_guard lock(mu_);
+    current_revision_ = revision;
+    applied_index_ = last_index;
+  }
+  return results;
+}
+
 Result<RangeResponse> MvccStore::Range(const RangeRequest& request) const {
   SHADEKV_RETURN_IF_ERROR(ValidateRange(request));
   const View view = AcquireView();

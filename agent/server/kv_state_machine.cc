@@ -233,6 +233,7 @@ Status KvStateMachine::RestoreSnapshot(const raft::Snapshot& snapshot) {
   }
   const int64_t revision = store_->CurrentRevision();
   lock.unlock();
+  disk_bytes_at_ns_.store(std::numeric_limits<int64_t>::min(), std::memory_order_release);
   if (restore_listener_) restore_listener_(revision);
   WakeCompactor();
   return Status::Ok();
@@ -289,6 +290,20 @@ uint64_t KvStateMachine::DiskBytes() const {
     if (file.is_regular_file(ec)) total += file.file_size(ec);
   }
   return total;
+}
+
+uint64_t KvStateMachine::RecentDiskBytes() const {
+  const int64_t now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t at = disk_bytes_at_ns_.load(std::memory_order_acquire);
+  const int64_t max_age = std::chrono::nanoseconds(kDiskBytesMaxAge).count();
+  // One caller measures; the others keep the previous value meanwhile.
+  if ((at == std::numeric_limits<int64_t>::min() || now - at >= max_age) &&
+      disk_bytes_at_ns_.compare_exchange_strong(at, now, std::memory_order_acq_rel)) {
+    disk_bytes_.store(DiskBytes(), std::memory_order_release);
+  }
+  return disk_bytes_.load(std::memory_order_acquire);
 }
 
 void KvStateMachine::WakeCompactor() {

@@ -13,8 +13,11 @@
 // snapshot installation (exclusive) never pulls the store from under them.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -57,6 +60,10 @@ class KvStateMachine : public StateMachine {
   // ---- StateMachine (driver thread) ----
   uint64_t AppliedIndex() const override;
   Result<AppliedEntry> Apply(uint64_t index, std::string_view payload) override;
+  // Runs of plain puts share one store write (MvccStore::ApplyPuts); any
+  // other entry is applied alone, in order (kv_state_machine_run.cc).
+  Result<std::vector<AppliedEntry>> ApplyRun(
+      uint64_t first_index, const std::vector<std::string_view>& payloads) override;
   Status MarkApplied(uint64_t index) override;
   Status ApplyConfChange(uint64_t index, const raft::ConfChange& change,
                          const raft::ConfState& conf_state) override;
@@ -77,6 +84,13 @@ class KvStateMachine : public StateMachine {
   Result<std::vector<MemberRecord>> Members() const;
   // Bytes the store's files take on disk.
   uint64_t DiskBytes() const;
+  // DiskBytes() as measured at most kDiskBytesMaxAge ago (any thread). The
+  // quota check runs on every write request, and listing and stat-ing the
+  // directory for each one cost several syscalls per put; etcd's quota
+  // check also reads a size its backend refreshes on each (100 ms) commit.
+  // Defragment and a snapshot install measure afresh.
+  uint64_t RecentDiskBytes() const;
+  static constexpr std::chrono::milliseconds kDiskBytesMaxAge{100};
 
   // ---- Alarms and maintenance (kv_state_machine_alarm.cc) ----
   // The active alarms as applied here, in member order (any thread). Every
@@ -118,6 +132,15 @@ class KvStateMachine : public StateMachine {
                                        const AlarmChange& change);
   // Reloads alarms_ from the store's meta. Callers hold store_mu_.
   Status ReloadAlarms();
+  // A decoded put that ApplyRun may group: the entry, its write request.
+  struct GroupedPut {
+    RaftEntry entry;
+    store::WriteRequest request;
+  };
+  // Applies `puts` (at consecutive indexes from first_index) in one store
+  // write and appends their outcomes to `applied`. kv_state_machine_run.cc.
+  Status ApplyPutGroup(uint64_t first_index, std::vector<GroupedPut>& puts,
+                       std::vector<AppliedEntry>* applied);
   void CompactInBackground();
   void WakeCompactor();
 
@@ -130,6 +153,11 @@ class KvStateMachine : public StateMachine {
   // The store; replaced only under an exclusive lock (snapshot install).
   mutable std::shared_mutex store_mu_;
   std::unique_ptr<store::MvccStore> store_;
+
+  // RecentDiskBytes' cache: the size and when it was measured (steady clock,
+  // nanoseconds; the minimum means "measure again").
+  mutable std::atomic<uint64_t> disk_bytes_{0};
+  mutable std::atomic<int64_t> disk_bytes_at_ns_{std::numeric_limits<int64_t>::min()};
 
   // The applied auth state; the pointer is swapped under auth_mu_, the
   // state it points to never changes.

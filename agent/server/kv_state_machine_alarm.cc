@@ -101,7 +101,9 @@ Status KvStateMachine::Defragment() {
     SHADEKV_ASSIGN_OR_RETURN(bool done, store_->CompactStep(1000));
     if (done) break;
   }
-  return store_->Defragment();
+  Status defragmented = store_->Defragment();
+  disk_bytes_at_ns_.store(std::numeric_limits<int64_t>::min(), std::memory_order_release);
+  return defragmented;
 }
 
 }  // namespace shadekv::agent

@@ -30,8 +30,9 @@ uint64_t Member::QuotaBackendBytes() const {
 Status Member::CheckQuota(uint64_t cost) {
   const uint64_t quota = QuotaBackendBytes();
   // The files' size, write-ahead log included: it grows with every applied
-  // write, while the table files LevelDB compacts into lag behind.
-  const uint64_t size = state_machine_->DiskBytes();
+  // write, while the table files LevelDB compacts into lag behind. Measured
+  // at most 100 ms ago (KvStateMachine::RecentDiskBytes).
+  const uint64_t size = state_machine_->RecentDiskBytes();
   if (FitsQuota(size, cost, quota)) return Status::Ok();
   std::vector<AlarmMember> active = state_machine_->Alarms();
   const AlarmMember mine{id_, AlarmType::kNoSpace};

@@ -3,9 +3,13 @@
 // One thread owns the RawNode, the peer transport and the write side of the
 // Raft log. It ticks on a timer, steps messages from peers, takes requests
 // queued by other threads, and performs every Ready batch in the order the
-// core requires: persist (synced when asked), send, apply, advance. Other
-// threads talk to it only through the thread-safe methods below, which hand
-// back futures.
+// core requires: persist (synced when asked), send, apply, advance. One
+// exception, Raft thesis §10.2.1: a leader's appends and heartbeats go out
+// before its own write, since they promise nothing about its disk and no
+// response is stepped until the write is done. Consecutive committed normal
+// entries are applied as one run (StateMachine::ApplyRun). Other threads
+// talk to it only through the thread-safe methods below, which hand back
+// futures.
 //
 // Group commit falls out of this shape: every proposal that arrives while a
 // batch is being persisted joins the next batch, so one fsync covers them all.
@@ -21,6 +25,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -138,7 +143,19 @@ class RaftDriver {
   void Wake();
   void DrainRequests();
   Status HandleReady(raft::Ready& ready);
+  // Hands messages to the transport and reports unreachable peers and
+  // snapshot outcomes to the core.
+  void SendMessages(const std::vector<raft::Message>& messages);
   Status ApplyCommitted(const std::vector<raft::Entry>& entries);
+  // Normal entries at consecutive indexes, waiting to be applied together.
+  // The payloads point into the Ready's entries.
+  struct ApplyRunBuffer {
+    uint64_t first_index = 0;
+    std::vector<std::string_view> payloads;
+  };
+  // Applies the run (StateMachine::ApplyRun), answers this member's waiters,
+  // and empties it.
+  Status FlushRun(ApplyRunBuffer* run);
   void ResolveReads();
   void FailReads(const Status& why);
   Status MaybeCompactLog();
@@ -189,6 +206,7 @@ class RaftDriver {
   void ExpireConfChangeWaiters();
   uint64_t last_compaction_index_ = 0;
   raft::NodeId last_leader_ = raft::kNoNode;
+  raft::Role role_ = raft::Role::kFollower;  // as of the last Ready with a soft state
 
   // Guarded by mu_: requests from other threads and their waiters.
   mutable std::mutex mu_;
@@ -203,6 +221,7 @@ class RaftDriver {
 
   std::atomic<uint64_t> next_request_id_;
   std::atomic<bool> stop_{false};
+  std::atomic<bool> wake_pending_{false};  // an eventfd write not yet drained
   std::thread thread_;
 };
 

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "shadekv/common/status.h"
 #include "shadekv/raft/types.h"
@@ -35,6 +36,24 @@ class StateMachine {
   // the store itself failed (disk, corruption): the driver stops the member,
   // since continuing would diverge from the other members.
   virtual Result<AppliedEntry> Apply(uint64_t index, std::string_view payload) = 0;
+
+  // Applies committed kNormal entries with payloads at the consecutive
+  // indexes first_index, first_index + 1, ...: one AppliedEntry per payload,
+  // in order, each exactly what Apply would have returned for it. An
+  // implementation may share one store write among them; this default
+  // applies them one by one. A non-OK Status is a store failure as for
+  // Apply (entries before the failing write may or may not be applied;
+  // AppliedIndex() says which).
+  virtual Result<std::vector<AppliedEntry>> ApplyRun(
+      uint64_t first_index, const std::vector<std::string_view>& payloads) {
+    std::vector<AppliedEntry> applied;
+    applied.reserve(payloads.size());
+    for (size_t i = 0; i < payloads.size(); ++i) {
+      SHADEKV_ASSIGN_OR_RETURN(AppliedEntry one, Apply(first_index + i, payloads[i]));
+      applied.push_back(std::move(one));
+    }
+    return applied;
+  }
 
   // Records an entry that changes no key (the empty entry a new leader
   // appends) as applied.
