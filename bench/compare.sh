@@ -28,7 +28,7 @@
 #   PUT_TOTAL [100000]  RANGE_TOTAL [200000]  CONNS [64]  VAL_SIZE [128]
 #   WATCHERS [1000]  WATCH_PUTS [500]  WATCH_RATE [10]  WATCH_PACED_PUTS [150]  RATES ["1000 2000 4000 8000 16000"]
 #   SWEEP_SECONDS [5]  SWEEP_CONNS [16]  OUT_DIR [$BUILD_DIR/compare-DATE]
-#   PORT_BASE [32000]  BUILD_DIR [build-bench]  JOBS [2]  SKIP_BUILD [0]  PLOT [1]
+#   PORT_BASE [22000]  BUILD_DIR [build-bench]  JOBS [2]  SKIP_BUILD [0]  PLOT [1]
 #   RUN_TIMEOUT_S [600] per shadekv-bench run
 #   SHADEKV_BIN [$BUILD_DIR/bin/shadekv]  BENCH_BIN [$BUILD_DIR/bin/shadekv-bench]
 #   ETCD_BIN [/usr/bin/etcd]
@@ -56,7 +56,9 @@ WATCH_PACED_PUTS=${WATCH_PACED_PUTS:-150}
 RATES=${RATES:-"1000 2000 4000 8000 16000"}
 SWEEP_SECONDS=${SWEEP_SECONDS:-5}
 SWEEP_CONNS=${SWEEP_CONNS:-16}
-PORT_BASE=${PORT_BASE:-32000}
+# Below Linux's ephemeral range (32768-60999), where a port can be taken by an
+# outgoing connection that a connect probe does not see.
+PORT_BASE=${PORT_BASE:-22000}
 BUILD_DIR=${BUILD_DIR:-build-bench}
 JOBS=${JOBS:-2}
 SKIP_BUILD=${SKIP_BUILD:-0}
