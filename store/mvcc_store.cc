@@ -88,19 +88,20 @@ Status MvccStore::MarkApplied(uint64_t raft_index) {
   return Apply(WriteRequest{}, raft_index).status();
 }
 
-Result<ApplyResult> MvccStore::Apply(const WriteRequest& request, uint64_t raft_index) {
-  int64_t begin_revision = 0;
-  int64_t compact_revision = 0;
-  {
-    std::lock_guard lock(mu_);
-    if (raft_index <= applied_index_) {
-      return Status::FailedPrecondition("raft index " + std::to_string(raft_index) +
-                                        " is not above the applied index " +
-                                        std::to_string(applied_index_) + ": already applied");
-    }
-    begin_revision = current_revision_;
-    compact_revision = compact_revision_;
+Result<MvccStore::WriteStart> MvccStore::StartWrite(uint64_t raft_index) const {
+  std::lock_guard lock(mu_);
+  if (raft_index <= applied_index_) {
+    return Status::FailedPrecondition("raft index " + std::to_string(raft_index) +
+                                      " is not above the applied index " +
+                                      std::to_string(applied_index_) + ": already applied");
   }
+  return WriteStart{current_revision_, compact_revision_};
+}
+
+Result<ApplyResult> MvccStore::Apply(const WriteRequest& request, uint64_t raft_index) {
+  SHADEKV_ASSIGN_OR_RETURN(const WriteStart start, StartWrite(raft_index));
+  const int64_t begin_revision = start.revision;
+  const int64_t compact_revision = start.compact_revision;
 
   leveldb::WriteBatch batch;
   WriteExecutor executor(db_.get(), begin_revision, compact_revision, &batch, request.lease_exists);
@@ -197,18 +198,9 @@ Result<std::vector<Result<ApplyResult>>> MvccStore::ApplyPuts(
       return Status::InvalidArgument("kv store: a grouped apply takes plain puts only");
     }
   }
-  int64_t revision = 0;
-  int64_t compact_revision = 0;
-  {
-    std::lock_guard lock(mu_);
-    if (first_raft_index <= applied_index_) {
-      return Status::FailedPrecondition("raft index " + std::to_string(first_raft_index) +
-                                        " is not above the applied index " +
-                                        std::to_string(applied_index_) + ": already applied");
-    }
-    revision = current_revision_;
-    compact_revision = compact_revision_;
-  }
+  SHADEKV_ASSIGN_OR_RETURN(const WriteStart start, StartWrite(first_raft_index));
+  int64_t revision = start.revision;
+  const int64_t compact_revision = start.compact_revision;
   const int64_t begin_revision = revision;
   leveldb::WriteBatch group;
   // What the puts so far wrote: the next put must see them, and they are

@@ -279,6 +279,13 @@ class MvccStore {
 
   Status LoadState();
   View AcquireView() const;  // takes the snapshot under mu_
+  // The revisions a write applied at `raft_index` starts from, read under
+  // mu_; kFailedPrecondition when that index is already applied.
+  struct WriteStart {
+    int64_t revision = 1;
+    int64_t compact_revision = 0;
+  };
+  Result<WriteStart> StartWrite(uint64_t raft_index) const;
   // Checks a read revision against `view`; returns the revision to read.
   static Result<int64_t> ResolveReadRevision(const View& view, int64_t requested);
 
