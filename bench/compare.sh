@@ -25,6 +25,9 @@
 #
 # Environment (defaults in brackets; SMALL=1 shrinks every count for a smoke run):
 #   SMALL [0]  ROUNDS [2]  TOPOLOGIES ["1 3"]  LOAD_1M [0]
+#   WORKLOADS ["put range_l range_s sweep watch watch_paced"]: which runs
+#     (sweep and the watch runs happen on 1 member only); e.g. WORKLOADS=put
+#     TOPOLOGIES=3 for the 3-member put alone
 #   PUT_TOTAL [100000]  RANGE_TOTAL [200000]  CONNS [64]  VAL_SIZE [128]
 #   WATCHERS [1000]  WATCH_PUTS [500]  WATCH_RATE [10]  WATCH_PACED_PUTS [150]  RATES ["1000 2000 4000 8000 16000"]
 #   SWEEP_SECONDS [5]  SWEEP_CONNS [16]  OUT_DIR [$BUILD_DIR/compare-DATE]
@@ -45,6 +48,7 @@ fi
 ROUNDS=${ROUNDS:-2}
 TOPOLOGIES=${TOPOLOGIES:-"1 3"}
 LOAD_1M=${LOAD_1M:-0}
+WORKLOADS=${WORKLOADS:-"put range_l range_s sweep watch watch_paced"}
 PUT_TOTAL=${PUT_TOTAL:-100000}
 RANGE_TOTAL=${RANGE_TOTAL:-200000}
 CONNS=${CONNS:-64}
@@ -77,6 +81,11 @@ for v in SMALL ROUNDS LOAD_1M PUT_TOTAL RANGE_TOTAL CONNS VAL_SIZE WATCHERS WATC
   [[ ${!v} =~ ^[0-9]+$ ]] || die "$v must be a non-negative integer, got '${!v}'"
 done
 ((ROUNDS >= 1 && ROUNDS <= 10)) || die "ROUNDS must be in [1, 10]"
+for w in $WORKLOADS; do
+  [[ " put range_l range_s sweep watch watch_paced " == *" $w "* ]] ||
+    die "WORKLOADS: unknown run '$w' (known: put range_l range_s sweep watch watch_paced)"
+done
+wants() { [[ " $WORKLOADS " == *" $1 "* ]]; }
 ((PORT_BASE >= 1024 && PORT_BASE <= 65000)) || die "PORT_BASE must be in [1024, 65000]"
 ((CONNS >= 1 && WATCHERS >= 1 && PUT_TOTAL >= 1 && RANGE_TOTAL >= 1 && WATCH_PUTS >= 1 &&
   WATCH_RATE >= 1 && WATCH_PACED_PUTS >= 1)) ||
@@ -279,15 +288,16 @@ run_server() {
   record "$server" "$members" "$round" idle_rss_anon_kb "$anon"
   echo "   start to first request ${START_MS} ms, idle RSS ${idle} KiB (anonymous ${anon} KiB)"
 
-  bench "$server" "$members" "$round" put --conns "$CONNS" --clients "$CONNS" --total "$PUT_TOTAL" \
+  wants put && bench "$server" "$members" "$round" put --conns "$CONNS" --clients "$CONNS" --total "$PUT_TOTAL" \
     --val-size "$VAL_SIZE" --key-space-size "$PUT_TOTAL" --sequential-keys
-  bench "$server" "$members" "$round" range_l --conns "$CONNS" --clients "$CONNS" \
+  wants range_l && bench "$server" "$members" "$round" range_l --conns "$CONNS" --clients "$CONNS" \
     --total "$RANGE_TOTAL" --consistency l --val-size "$VAL_SIZE"
-  bench "$server" "$members" "$round" range_s --conns "$CONNS" --clients "$CONNS" \
+  wants range_s && bench "$server" "$members" "$round" range_s --conns "$CONNS" --clients "$CONNS" \
     --total "$RANGE_TOTAL" --consistency s --val-size "$VAL_SIZE"
   if ((members == 1)); then
     local rate
     for rate in $RATES; do
+      wants sweep || break
       bench "$server" "$members" "$round" "sweep_$rate" --conns "$SWEEP_CONNS" \
         --clients "$SWEEP_CONNS" --duration "$SWEEP_SECONDS" --rate "$rate" \
         --val-size "$VAL_SIZE" --key-space-size 10000
@@ -296,9 +306,9 @@ run_server() {
     # first sweep step measured a p99 three times that of a fresh member
     # (12 ms against 3-4 ms at 1,000 puts/s), the cost of retiring the
     # streams' threads, which belongs to no sweep step.
-    bench "$server" "$members" "$round" watch --watchers "$WATCHERS" --writers 1 \
+    wants watch && bench "$server" "$members" "$round" watch --watchers "$WATCHERS" --writers 1 \
       --total "$WATCH_PUTS" --val-size "$VAL_SIZE"
-    bench "$server" "$members" "$round" watch_paced --watchers "$WATCHERS" --writers 1 \
+    wants watch_paced && bench "$server" "$members" "$round" watch_paced --watchers "$WATCHERS" --writers 1 \
       --total "$WATCH_PACED_PUTS" --rate "$WATCH_RATE" --val-size "$VAL_SIZE"
     if [[ $LOAD_1M == 1 ]]; then
       bench "$server" "$members" "$round" load_1m --conns "$CONNS" --clients "$CONNS" \

@@ -14,14 +14,15 @@ namespace shadekv::store {
 
 WriteExecutor::WriteExecutor(leveldb::DB* db, int64_t current_revision, int64_t compact_revision,
                              leveldb::WriteBatch* batch, std::function<bool(int64_t)> lease_exists,
-                             const Overlay* pending)
+                             const Overlay* pending, leveldb::Iterator* point_cursor)
     : db_(db),
       reader_(db, nullptr),
       begin_revision_(current_revision),
       compact_revision_(compact_revision),
       batch_(batch),
       lease_exists_(std::move(lease_exists)),
-      pending_(pending) {}
+      pending_(pending),
+      point_cursor_(point_cursor) {}
 
 Status WriteExecutor::CheckLease(const PutRequest& request) const {
   if (request.lease == 0 || request.ignore_lease || !lease_exists_) return Status::Ok();
@@ -39,6 +40,9 @@ Result<std::optional<KeyValue>> WriteExecutor::Current(const std::string& key) c
   if (auto it = overlay_.find(key); it != overlay_.end()) return it->second;
   if (pending_ != nullptr) {
     if (auto it = pending_->find(key); it != pending_->end()) return it->second;
+  }
+  if (point_cursor_ != nullptr) {
+    return reader_.Get(key, static_cast<uint64_t>(begin_revision_), point_cursor_);
   }
   return reader_.Get(key, static_cast<uint64_t>(begin_revision_));
 }

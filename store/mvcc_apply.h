@@ -33,10 +33,12 @@ class WriteExecutor {
 
   // `pending` (may be null) holds writes of earlier requests that share this
   // one's LevelDB batch; it is read before the database and must outlive the
-  // executor.
+  // executor. `point_cursor` (may be null) is an iterator of the live
+  // database (MvccReader::NewCursor) shared by the requests of one group
+  // write for their point reads; it must outlive the executor.
   WriteExecutor(leveldb::DB* db, int64_t current_revision, int64_t compact_revision,
                 leveldb::WriteBatch* batch, std::function<bool(int64_t)> lease_exists = {},
-                const Overlay* pending = nullptr);
+                const Overlay* pending = nullptr, leveldb::Iterator* point_cursor = nullptr);
 
   // Each runs its store-dependent checks first (ignore_* on a missing key,
   // txn range revisions) and writes nothing when they fail. Stateless checks
@@ -80,8 +82,9 @@ class WriteExecutor {
   leveldb::WriteBatch* const batch_;
   const std::function<bool(int64_t)> lease_exists_;
   uint64_t next_sub_ = 0;
-  const Overlay* const pending_;  // earlier requests of the same write; may be null
-  Overlay overlay_;               // keys written so far by this request
+  const Overlay* const pending_;           // earlier requests of the same write; may be null
+  leveldb::Iterator* const point_cursor_;  // may be null: a new iterator per read
+  Overlay overlay_;                        // keys written so far by this request
   ChangeEvent event_;
 };
 

@@ -70,8 +70,16 @@ Status MvccReader::ForEachLive(const KeyInterval& interval, uint64_t at,
   return FromLevelDb(it->status(), "scanning kv versions");
 }
 
+std::unique_ptr<leveldb::Iterator> MvccReader::NewCursor() const {
+  return std::unique_ptr<leveldb::Iterator>(db_->NewIterator(options_));
+}
+
 Result<std::optional<KeyValue>> MvccReader::Get(std::string_view user_key, uint64_t at) const {
-  std::unique_ptr<leveldb::Iterator> it(db_->NewIterator(options_));
+  return Get(user_key, at, NewCursor().get());
+}
+
+Result<std::optional<KeyValue>> MvccReader::Get(std::string_view user_key, uint64_t at,
+                                                leveldb::Iterator* it) const {
   const std::string prefix = EncodeKeyPrefix(user_key);
   it->Seek(EncodeVersionKey(user_key, Revision{at, kMaxSub}));
   if (!it->Valid()) {

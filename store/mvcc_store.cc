@@ -206,12 +206,16 @@ Result<std::vector<Result<ApplyResult>>> MvccStore::ApplyPuts(
   // What the puts so far wrote: the next put must see them, and they are
   // not in the database until the one write below.
   WriteExecutor::Overlay written;
+  // One iterator for every put's read of its key: nothing is written to the
+  // database until the group's one write below.
+  const std::unique_ptr<leveldb::Iterator> point_cursor =
+      MvccReader(db_.get(), nullptr).NewCursor();
   results.reserve(requests.size());
   for (const WriteRequest& request : requests) {
     const PutRequest& put = std::get<PutRequest>(request.op);
     leveldb::WriteBatch own;
     WriteExecutor executor(db_.get(), revision, compact_revision, &own, request.lease_exists,
-                           &written);
+                           &written, point_cursor.get());
     Result<PutResponse> response = [&]() -> Result<PutResponse> {
       SHADEKV_RETURN_IF_ERROR(ValidatePut(put));
       SHADEKV_RETURN_IF_ERROR(executor.CheckLease(put));

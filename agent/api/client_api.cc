@@ -3,7 +3,6 @@
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NetException.h>
@@ -26,7 +25,6 @@
 #include "agent/api/member_header.h"
 #include "agent/api/request_record.h"
 #include "agent/api/snapshot_handler.h"
-#include "agent/api/tls_listener.h"
 #include "agent/metrics/metrics.h"
 #include "store/txn_validation.h"
 
@@ -602,30 +600,16 @@ Result<std::unique_ptr<ClientApi>> ClientApi::Start(const ClientApiOptions& opti
   api->on_request_ = options.on_request;
   RegisterMemberGauges(member->metrics(), member);
   RegisterWatchGauges(member->metrics(), member);
-  // Poco's default pool holds 16 threads; every watch stream keeps one.
-  api->pool_ =
-      std::make_unique<Poco::ThreadPool>(4, options.max_threads, 60, options.thread_stack_bytes);
-  for (const std::string& url : options.listen_urls) {
-    SHADEKV_ASSIGN_OR_RETURN(tls::BoundListener listener,
-                             tls::BindClientListener(url, options.tls_context, 256));
-    try {
-      Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-      params->setMaxThreads(options.max_threads);
-      params->setMaxQueued(1024);
-      params->setKeepAlive(true);
-      params->setMaxKeepAliveRequests(0);  // unlimited, like Go's server
-      params->setKeepAliveTimeout(Poco::Timespan(120, 0));
-      api->urls_.push_back(listener.url);
-      api->servers_.push_back(std::make_unique<Poco::Net::HTTPServer>(
-          new HandlerFactory(member, &member->metrics(), options.max_request_bytes,
-                             &api->watch_streams_, &api->on_request_),
-          *api->pool_, listener.socket, params));
-      api->servers_.back()->start();
-    } catch (const Poco::Exception& e) {
-      return Status::Unavailable("cannot listen for clients on " + url + ": " + e.displayText() +
-                                 " (is another process using this address?)");
-    }
-  }
+  HttpServeOptions serve;
+  serve.listen_urls = options.listen_urls;
+  serve.tls_context = options.tls_context;
+  serve.max_threads = options.max_threads;
+  serve.thread_stack_bytes = options.thread_stack_bytes;
+  SHADEKV_ASSIGN_OR_RETURN(
+      api->servers_,
+      HttpServers::Start(serve,
+                         new HandlerFactory(member, &member->metrics(), options.max_request_bytes,
+                                            &api->watch_streams_, &api->on_request_)));
   return api;
 }
 
@@ -633,8 +617,7 @@ ClientApi::~ClientApi() {
   // Watch streams first: their handlers use the member, which the caller
   // destroys right after us.
   watch_streams_.StopAll();
-  for (auto& server : servers_) server->stopAll(true);
-  if (pool_ != nullptr) pool_->joinAll();
+  if (servers_ != nullptr) servers_->Stop();
 }
 
 }  // namespace shadekv::api

@@ -2,19 +2,18 @@
 //
 // Routes POST /v3/... (and /v3beta/...) to the member, encoding and decoding
 // with etcd_json.h, plus GET /health, /version and /metrics. Each request is
-// handled on one of Poco's server threads; the member does the waiting for
-// Raft.
+// handled on one of Poco's server threads (a thread per connection, the
+// loop in http_connection.h); the member does the waiting for Raft.
 #pragma once
 
 #include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/ThreadPool.h>
 
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "agent/api/http_servers.h"
 #include "agent/api/request_record.h"
 #include "agent/api/watch_handler.h"
 #include "agent/server/member.h"
@@ -23,7 +22,7 @@
 namespace shadekv::api {
 
 struct ClientApiOptions {
-  std::vector<std::string> listen_urls;  // http(s)://host:port (port 0 picks one)
+  std::vector<std::string> listen_urls;  // http(s)://host:port
   // The server TLS context for the https listen URLs (tls_context.h); null
   // when TLS is off, and then an https URL is refused.
   Poco::Net::Context::Ptr tls_context;
@@ -50,17 +49,14 @@ class ClientApi {
   ~ClientApi();
 
   // The bound URLs, with real ports.
-  const std::vector<std::string>& urls() const { return urls_; }
+  const std::vector<std::string>& urls() const { return servers_->urls(); }
 
  private:
   ClientApi() = default;
 
-  // Destroyed after the servers that run on it.
-  std::unique_ptr<Poco::ThreadPool> pool_;
   RequestObserver on_request_;  // read by the server threads
   WatchStreams watch_streams_;
-  std::vector<std::unique_ptr<Poco::Net::HTTPServer>> servers_;
-  std::vector<std::string> urls_;
+  std::unique_ptr<HttpServers> servers_;
 };
 
 }  // namespace shadekv::api

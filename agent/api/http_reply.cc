@@ -5,6 +5,7 @@
 #include <ostream>
 
 #include "agent/api/etcd_errors.h"
+#include "agent/api/http_connection.h"
 
 namespace shadekv::api {
 
@@ -40,6 +41,10 @@ void SendWhole(Poco::Net::HTTPServerResponse& response, const HttpReply& reply) 
   auto status = static_cast<Poco::Net::HTTPResponse::HTTPStatus>(reply.http_status);
   response.setStatusAndReason(status, Poco::Net::HTTPResponse::getReasonForStatus(status));
   response.setContentType(reply.content_type);
+  if (auto* whole = dynamic_cast<WholeReplyResponse*>(&response)) {
+    whole->SendWhole(reply.body);  // one send (http_connection.h)
+    return;
+  }
   response.setContentLength(static_cast<std::streamsize>(reply.body.size()));
   response.send() << reply.body;
 }

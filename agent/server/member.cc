@@ -408,6 +408,6 @@ MemberStatus Member::GetStatus() const {
   return s;
 }
 
-uint64_t Member::RaftTerm() const { return driver_->Stats().term; }
+uint64_t Member::RaftTerm() const { return driver_->Term(); }
 
 }  // namespace shadekv::agent

@@ -38,10 +38,10 @@ int64_t Member::MinLeaseTtl() const {
   return (min_ms + 999) / 1000;
 }
 
-bool Member::IsLeader() const { return driver_->Stats().leader == id_; }
+bool Member::IsLeader() const { return driver_->Leader() == id_; }
 
 std::optional<std::string> Member::LeaderClientUrl() {
-  const uint64_t leader = driver_->Stats().leader;
+  const uint64_t leader = driver_->Leader();
   if (leader == 0) return std::nullopt;
   Result<std::vector<MemberRecord>> members = Members();
   if (!members.ok()) return std::nullopt;

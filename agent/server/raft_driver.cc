@@ -602,6 +602,8 @@ void RaftDriver::UpdateStats() {
   if (stats_.leader != status.soft_state.leader) leader_known_.notify_all();
   stats_.term = status.hard_state.term;
   stats_.leader = status.soft_state.leader;
+  term_.store(stats_.term, std::memory_order_relaxed);
+  leader_.store(stats_.leader, std::memory_order_relaxed);
   stats_.commit_index = status.hard_state.commit;
   stats_.applied_index = state_machine_->AppliedIndex();
   stats_.transport = transport_->stats();

@@ -119,6 +119,11 @@ class RaftDriver {
   bool WaitForLeader(std::chrono::milliseconds timeout) const;
 
   RaftDriverStats Stats() const;
+  // The current term and leader (0: none known) without taking the driver's
+  // lock: every reply header carries the term, and under load the lock is
+  // the one the proposals queue on.
+  uint64_t Term() const { return term_.load(std::memory_order_relaxed); }
+  raft::NodeId Leader() const { return leader_.load(std::memory_order_relaxed); }
   raft::NodeId id() const { return options_.id; }
   const std::string& bound_peer_endpoint() const { return bound_peer_endpoint_; }
 
@@ -222,6 +227,8 @@ class RaftDriver {
   std::atomic<uint64_t> next_request_id_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> wake_pending_{false};  // an eventfd write not yet drained
+  std::atomic<uint64_t> term_{0};          // copies of stats_.term and .leader
+  std::atomic<raft::NodeId> leader_{0};
   std::thread thread_;
 };
 

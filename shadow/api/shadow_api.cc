@@ -4,7 +4,6 @@
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/URI.h>
@@ -17,7 +16,6 @@
 #include "agent/api/etcd_json.h"
 #include "agent/api/http_reply.h"
 #include "agent/api/json_writer.h"
-#include "agent/api/tls_listener.h"
 #include "shadow/api/read_only.h"
 #include "store/txn_validation.h"
 
@@ -331,35 +329,20 @@ Result<std::unique_ptr<ShadowApi>> ShadowApi::Start(const ShadowApiOptions& opti
   std::unique_ptr<ShadowApi> api(new ShadowApi());
   api->parts_ = parts;
   RegisterShadowGauges(api->metrics_, &api->parts_);
-  api->pool_ = std::make_unique<Poco::ThreadPool>(4, options.max_threads, 60, 1024 * 1024);
-  for (const std::string& url : options.listen_urls) {
-    SHADEKV_ASSIGN_OR_RETURN(tls::BoundListener listener,
-                             tls::BindClientListener(url, options.tls_context, 256));
-    try {
-      Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-      params->setMaxThreads(options.max_threads);
-      params->setMaxQueued(1024);
-      params->setKeepAlive(true);
-      params->setMaxKeepAliveRequests(0);
-      params->setKeepAliveTimeout(Poco::Timespan(120, 0));
-      api->urls_.push_back(listener.url);
-      api->servers_.push_back(std::make_unique<Poco::Net::HTTPServer>(
-          new HandlerFactory(&api->parts_, &api->metrics_, options.max_request_bytes,
-                             &api->watch_streams_),
-          *api->pool_, listener.socket, params));
-      api->servers_.back()->start();
-    } catch (const Poco::Exception& e) {
-      return Status::Unavailable("cannot listen for clients on " + url + ": " + e.displayText() +
-                                 " (is another process using this address?)");
-    }
-  }
+  api::HttpServeOptions serve;
+  serve.listen_urls = options.listen_urls;
+  serve.tls_context = options.tls_context;
+  serve.max_threads = options.max_threads;
+  SHADEKV_ASSIGN_OR_RETURN(
+      api->servers_, api::HttpServers::Start(serve, new HandlerFactory(&api->parts_, &api->metrics_,
+                                                                       options.max_request_bytes,
+                                                                       &api->watch_streams_)));
   return api;
 }
 
 ShadowApi::~ShadowApi() {
   watch_streams_.StopAll();
-  for (auto& server : servers_) server->stopAll(true);
-  if (pool_ != nullptr) pool_->joinAll();
+  if (servers_ != nullptr) servers_->Stop();
 }
 
 }  // namespace shadekv::shadow

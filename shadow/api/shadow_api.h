@@ -9,14 +9,12 @@
 #pragma once
 
 #include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPServer.h>
-#include <Poco/ThreadPool.h>
-
 #include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "agent/api/http_servers.h"
 #include "agent/api/watch_handler.h"
 #include "agent/metrics/metrics.h"
 #include "agent/watch/watch_hub.h"
@@ -57,17 +55,15 @@ class ShadowApi {
                                                   const ShadowParts& parts);
   ~ShadowApi();  // ends the watch streams, then stops the servers
 
-  const std::vector<std::string>& urls() const { return urls_; }
+  const std::vector<std::string>& urls() const { return servers_->urls(); }
 
  private:
   ShadowApi() = default;
 
-  std::unique_ptr<Poco::ThreadPool> pool_;  // destroyed after the servers
   metrics::MetricsRegistry metrics_;
   ShadowParts parts_;
   api::WatchStreams watch_streams_;
-  std::vector<std::unique_ptr<Poco::Net::HTTPServer>> servers_;
-  std::vector<std::string> urls_;
+  std::unique_ptr<api::HttpServers> servers_;
 };
 
 // The status the API reports, assembled from the parts (any thread).
