@@ -84,8 +84,8 @@ Status WriteExecutor::CollectCurrent(const KeyInterval& interval, size_t collect
   return Status::Ok();
 }
 
-void WriteExecutor::Record(const std::string& key, const std::optional<KeyValue>& kv,
-                           const std::optional<KeyValue>& prev) {
+void WriteExecutor::Record(const std::string& key, std::optional<KeyValue> kv,
+                           std::optional<KeyValue> prev) {
   const Revision revision{static_cast<uint64_t>(begin_revision_ + 1), next_sub_++};
   batch_->Put(EncodeVersionKey(key, revision),
               kv.has_value() ? EncodePutRecord(*kv) : EncodeTombstoneRecord());
@@ -99,9 +99,9 @@ void WriteExecutor::Record(const std::string& key, const std::optional<KeyValue>
     change.kv.key = key;
     change.kv.mod_revision = begin_revision_ + 1;
   }
-  change.prev_kv = prev;
+  change.prev_kv = std::move(prev);
   event_.changes.push_back(std::move(change));
-  overlay_.insert_or_assign(key, kv);
+  overlay_.insert_or_assign(key, std::move(kv));
 }
 
 Result<PutResponse> WriteExecutor::Put(const PutRequest& request) {
@@ -114,7 +114,7 @@ Result<PutResponse> WriteExecutor::Put(const PutRequest& request) {
   kv.mod_revision = begin_revision_ + 1;
   kv.create_revision = prev.has_value() ? prev->create_revision : kv.mod_revision;
   kv.version = prev.has_value() ? prev->version + 1 : 1;
-  Record(request.key, kv, prev);
+  Record(request.key, std::move(kv), prev);
   PutResponse response;
   response.revision = revision_after();
   if (request.prev_kv) response.prev_kv = std::move(prev);
@@ -142,7 +142,7 @@ Result<DeleteRangeResponse> WriteExecutor::DeleteKeys(const DeleteKeysRequest& r
   for (const std::string& key : request.keys) {
     SHADEKV_ASSIGN_OR_RETURN(std::optional<KeyValue> current, Current(key));
     if (!current.has_value()) continue;  // deleted meanwhile, or listed twice
-    Record(key, std::nullopt, current);
+    Record(key, std::nullopt, std::move(current));
     ++response.deleted;
   }
   response.revision = revision_after();

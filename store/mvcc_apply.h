@@ -72,8 +72,8 @@ class WriteExecutor {
   Status CheckPath(const TxnRequest& request, const std::vector<bool>& path, size_t* position,
                    bool puts) const;
   void ComparePath(const TxnRequest& request, std::vector<bool>* path, Status* error) const;
-  void Record(const std::string& key, const std::optional<KeyValue>& kv,
-              const std::optional<KeyValue>& prev);
+  // Taken by value: the caller's copies move into the event and the overlay.
+  void Record(const std::string& key, std::optional<KeyValue> kv, std::optional<KeyValue> prev);
 
   leveldb::DB* const db_;
   const MvccReader reader_;  // live database, revision begin_revision_

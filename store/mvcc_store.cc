@@ -213,8 +213,10 @@ Result<std::vector<Result<ApplyResult>>> MvccStore::ApplyPuts(
   results.reserve(requests.size());
   for (const WriteRequest& request : requests) {
     const PutRequest& put = std::get<PutRequest>(request.op);
-    leveldb::WriteBatch own;
-    WriteExecutor executor(db_.get(), revision, compact_revision, &own, request.lease_exists,
+    // Straight into the group's batch: a put that ends in a verdict has
+    // written nothing (its checks come before any write), and a storage
+    // failure discards the whole group.
+    WriteExecutor executor(db_.get(), revision, compact_revision, &group, request.lease_exists,
                            &written, point_cursor.get());
     Result<PutResponse> response = [&]() -> Result<PutResponse> {
       SHADEKV_RETURN_IF_ERROR(ValidatePut(put));
@@ -237,10 +239,9 @@ Result<std::vector<Result<ApplyResult>>> MvccStore::ApplyPuts(
     revision = executor.revision_after();  // before TakeEvent empties the executor
     result.event = executor.TakeEvent();
     if (!request.annotation.empty()) {
-      own.Put(EncodeAnnotationKey(static_cast<uint64_t>(revision)), request.annotation);
+      group.Put(EncodeAnnotationKey(static_cast<uint64_t>(revision)), request.annotation);
       result.event.annotation = request.annotation;
     }
-    group.Append(own);
     for (auto& [key, kv] : executor.TakeOverlay()) written.insert_or_assign(key, std::move(kv));
     results.emplace_back(std::move(result));
   }
