@@ -525,6 +525,16 @@ Status Raft::Propose(std::string data, EntryType type) {
   return Step(m);
 }
 
+Status Raft::ProposeMany(std::vector<std::string> data) {
+  Message m;
+  m.type = MessageType::kProp;
+  m.from = id_;
+  m.entries.reserve(data.size());
+  for (std::string& one : data)
+    m.entries.push_back(Entry{0, 0, EntryType::kNormal, std::move(one)});
+  return Step(m);
+}
+
 void Raft::ReadIndex(std::string ctx) {
   Message m;
   m.type = MessageType::kReadIndex;

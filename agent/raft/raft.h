@@ -57,6 +57,8 @@ class Raft {
   Status ValidateIncoming(const Message& message) const;
 
   Status Propose(std::string data, EntryType type);
+  // Normal entries, in order, in one kProp.
+  Status ProposeMany(std::vector<std::string> data);
   ConfState ApplyConfChange(const ConfChange& change);
   void ReadIndex(std::string ctx);
   void TransferLeader(NodeId transferee);

@@ -114,6 +114,12 @@ Status RawNode::Propose(std::string data) {
   return impl_->raft().Propose(std::move(data), EntryType::kNormal);
 }
 
+Status RawNode::ProposeBatch(std::vector<std::string> data) {
+  if (data.empty()) return Status::InvalidArgument("raft: empty proposal batch");
+  for (const std::string& one : data) SHADEKV_RETURN_IF_ERROR(impl_->CheckProposalSize(one));
+  return impl_->raft().ProposeMany(std::move(data));
+}
+
 Status RawNode::ProposeConfChange(const ConfChange& change) {
   if (change.node_id == kNoNode) {
     return Status::InvalidArgument("raft: conf change must name a node (node_id 0)");

@@ -165,6 +165,7 @@ class RaftDriver {
   void FailReads(const Status& why);
   Status MaybeCompactLog();
   void UpdateStats();
+  void ProposeQueued(std::vector<QueuedProposal> proposals);
   void FailEverything(const Status& why);
   void Fatal(const Status& why);
 

@@ -275,6 +275,57 @@ TEST(RaftReplicationTest, OversizedProposalFailsInvalidArgumentNamingTheSize) {
   EXPECT_TRUE(c.raw(1).Propose(std::string(8, 'x')).ok());
 }
 
+// A batch is one append and one kApp per follower for all its entries, in
+// order; proposing them one by one makes one kApp each (see
+// ReplicateStatePipelinesUpToMaxInflightMessages).
+TEST(RaftReplicationTest, ProposeBatchSendsOneAppendPerFollowerForAllEntries) {
+  TestCluster c({1, 2, 3});
+  c.Elect(1);
+  ASSERT_TRUE(c.raw(1).ProposeBatch({"a", "b", "c"}).ok());
+  std::vector<Message> apps = Filter(c.Flush(1), MessageType::kApp);
+  ASSERT_EQ(apps.size(), 2u);
+  for (const Message& app : apps) {
+    EXPECT_EQ(Describe(app), "1->" + std::to_string(app.to) +
+                                 " MsgApp Term:1 Log:1/1 Commit:1 Entries:[1/2 EntryNormal \"a\" "
+                                 "1/3 EntryNormal \"b\" 1/4 EntryNormal \"c\"]");
+  }
+  c.Deliver(apps);
+  c.Stabilize();
+  for (NodeId id : {1, 2, 3}) {
+    EXPECT_EQ(c.AppliedData(id), (std::vector<std::string>{"a", "b", "c"})) << id;
+  }
+}
+
+TEST(RaftReplicationTest, FollowerForwardsABatchAsOneProposal) {
+  TestCluster c({1, 2, 3});
+  c.Elect(1);
+  ASSERT_TRUE(c.raw(2).ProposeBatch({"x", "y"}).ok());
+  std::vector<Message> msgs = c.Flush(2);
+  ASSERT_EQ(msgs.size(), 1u);
+  EXPECT_EQ(Describe(msgs[0]),
+            "2->1 MsgProp Term:0 Entries:[0/0 EntryNormal \"x\" 0/0 EntryNormal \"y\"]");
+  c.Deliver(msgs);
+  c.Stabilize();
+  for (NodeId id : {1, 2, 3}) {
+    EXPECT_EQ(c.AppliedData(id), (std::vector<std::string>{"x", "y"})) << id;
+  }
+}
+
+TEST(RaftReplicationTest, ProposeBatchIsAllOrNothing) {
+  TestCluster c({1, 2, 3}, {}, [](Config& cfg) { cfg.max_proposal_bytes = 8; });
+  EXPECT_EQ(c.raw(1).ProposeBatch({"a"}).code(), StatusCode::kUnavailable) << "no leader yet";
+  c.Elect(1);
+  const uint64_t last = c.raw(1).GetStatus().hard_state.commit;
+  Status too_big = c.raw(1).ProposeBatch({"ok", std::string(9, 'x'), "ok2"});
+  EXPECT_EQ(too_big.code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(too_big.message(), "raft: proposal of 9 bytes exceeds max_proposal_bytes 8");
+  EXPECT_EQ(c.raw(1).ProposeBatch({}).code(), StatusCode::kInvalidArgument);
+  EXPECT_TRUE(Filter(c.Flush(1), MessageType::kApp).empty()) << "nothing was appended";
+  c.Stabilize();
+  EXPECT_EQ(c.raw(1).GetStatus().hard_state.commit, last);
+  EXPECT_TRUE(c.AppliedData(1).empty());
+}
+
 // Ready contract: entries to persist come with must_sync; committed entries
 // come once; after Advance nothing is repeated.
 TEST(RaftReplicationTest, ReadyHandsOutEachEntryAndCommittedEntryExactlyOnce) {

@@ -166,6 +166,14 @@ class RawNode {
   // to forward to. Success means "accepted for replication", not committed.
   Status Propose(std::string data);
 
+  // Proposes several entries as one message, in order: one append and one
+  // kApp per follower for all of them (a follower forwards them to the
+  // leader as one message too), where proposing them one by one makes one
+  // of each per entry. All or nothing: the same errors as Propose, for all;
+  // kInvalidArgument when any one is larger than max_proposal_bytes, or
+  // when `data` is empty.
+  Status ProposeBatch(std::vector<std::string> data);
+
   // Proposes a membership change. Same errors as Propose, plus
   // kFailedPrecondition when another change is still pending (not applied).
   Status ProposeConfChange(const ConfChange& change);
