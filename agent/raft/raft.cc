@@ -54,11 +54,16 @@ Result<std::unique_ptr<Raft>> Raft::Create(const Config& config) {
     raft->term_ = hs.term;
     raft->vote_ = hs.vote;
   }
-  if (config.applied > raft->log_.committed()) {
+  if (config.applied > raft->log_.LastIndex()) {
     return Status::InvalidArgument("raft: applied " + std::to_string(config.applied) +
-                                   " is beyond the commit index " +
-                                   std::to_string(raft->log_.committed()));
+                                   " is beyond the last log index " +
+                                   std::to_string(raft->log_.LastIndex()));
   }
+  // A host may apply committed entries before the batch that carries their
+  // commit index is persisted (Ready); after a crash in between, the state
+  // machine is ahead of the persisted commit. It applies only committed
+  // entries, so its applied index is itself proof of commitment.
+  if (config.applied > raft->log_.committed()) raft->log_.CommitTo(config.applied);
   if (config.applied > raft->log_.applied()) raft->log_.AppliedTo(config.applied);
   raft->BecomeFollower(raft->term_, kNoNode);
   return raft;

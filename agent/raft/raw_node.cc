@@ -2,6 +2,7 @@
 // and tracks what the host has persisted and applied (etcd's RawNode).
 #include "shadekv/raft/raw_node.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -12,11 +13,15 @@ namespace shadekv::raft {
 
 class RawNode::Impl {
  public:
-  Impl(std::unique_ptr<Raft> raft, uint64_t max_proposal_bytes)
+  // persisted is the hard state as storage holds it. It differs from the
+  // node's when Create raised the commit to the applied index; the first
+  // Ready then carries the raised commit, so storage catches up before the
+  // host compacts past the old one.
+  Impl(std::unique_ptr<Raft> raft, uint64_t max_proposal_bytes, const HardState& persisted)
       : raft_(std::move(raft)),
         max_proposal_bytes_(max_proposal_bytes),
         prev_soft_state_(raft_->soft_state()),
-        prev_hard_state_(raft_->hard_state()) {}
+        prev_hard_state_(persisted) {}
 
   Raft& raft() { return *raft_; }
   const Raft& raft() const { return *raft_; }
@@ -93,8 +98,9 @@ class RawNode::Impl {
 
 Result<std::unique_ptr<RawNode>> RawNode::Create(const Config& config) {
   SHADEKV_ASSIGN_OR_RETURN(std::unique_ptr<Raft> raft, Raft::Create(config));
-  return std::unique_ptr<RawNode>(
-      new RawNode(std::make_unique<Impl>(std::move(raft), config.max_proposal_bytes)));
+  SHADEKV_ASSIGN_OR_RETURN(InitialState initial, config.storage->LoadInitialState());
+  return std::unique_ptr<RawNode>(new RawNode(
+      std::make_unique<Impl>(std::move(raft), config.max_proposal_bytes, initial.hard_state)));
 }
 
 RawNode::RawNode(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -152,6 +158,18 @@ void RawNode::ReportSnapshot(NodeId peer, bool success) {
 }
 
 bool RawNode::HasReady() const { return impl_->HasReady(); }
+
+size_t AppliableBeforePersist(const Ready& ready, uint64_t stable_last_index) {
+  if (!ready.snapshot.empty()) return 0;
+  uint64_t limit = stable_last_index;
+  if (!ready.entries.empty()) limit = std::min(limit, ready.entries.front().index - 1);
+  size_t count = 0;
+  for (const Entry& entry : ready.committed_entries) {
+    if (entry.index > limit || entry.type == EntryType::kConfChange) break;
+    ++count;
+  }
+  return count;
+}
 
 Ready RawNode::GetReady() { return impl_->GetReady(); }
 

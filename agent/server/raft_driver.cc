@@ -421,6 +421,15 @@ Status RaftDriver::HandleReady(raft::Ready& ready) {
   } else {
     after_persist = std::move(ready.messages);
   }
+  // 0b. Committed entries this member's log already holds durably are applied
+  // before this batch's write (Ready allows it): their clients are answered
+  // one fsync sooner, on the leader and on the followers alike.
+  const size_t apply_first = raft::AppliableBeforePersist(ready, log_->LastIndex());
+  if (apply_first > 0) {
+    SHADEKV_RETURN_IF_ERROR(
+        ApplyCommitted(std::span<const raft::Entry>(ready.committed_entries).first(apply_first)));
+    ResolveReads();
+  }
   // 1. Persist: snapshot meta, entries and hard state in one batch.
   if (!ready.snapshot.empty() || !ready.entries.empty() || ready.hard_state.has_value()) {
     store::PersistBatch batch;
@@ -448,7 +457,8 @@ Status RaftDriver::HandleReady(raft::Ready& ready) {
     conf_state_ = ready.snapshot.meta.conf_state;
     Log().information("installed snapshot at index " + std::to_string(ready.snapshot.meta.index));
   }
-  SHADEKV_RETURN_IF_ERROR(ApplyCommitted(ready.committed_entries));
+  SHADEKV_RETURN_IF_ERROR(
+      ApplyCommitted(std::span<const raft::Entry>(ready.committed_entries).subspan(apply_first)));
   for (const raft::ReadState& rs : ready.read_states) {
     uint64_t ctx = 0;
     if (!DecodeReadCtx(rs.request_ctx, options_.id, &ctx)) continue;
@@ -491,7 +501,7 @@ void RaftDriver::SendMessages(const std::vector<raft::Message>& messages) {
   }
 }
 
-Status RaftDriver::ApplyCommitted(const std::vector<raft::Entry>& entries) {
+Status RaftDriver::ApplyCommitted(std::span<const raft::Entry> entries) {
   // Consecutive normal entries with payloads are applied as one run (the
   // state machine may share one store write among them); anything else
   // first applies the run before it, so the order is the log's.

@@ -24,6 +24,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -151,7 +152,7 @@ class RaftDriver {
   // Hands messages to the transport and reports unreachable peers and
   // snapshot outcomes to the core.
   void SendMessages(const std::vector<raft::Message>& messages);
-  Status ApplyCommitted(const std::vector<raft::Entry>& entries);
+  Status ApplyCommitted(std::span<const raft::Entry> entries);
   // Normal entries at consecutive indexes, waiting to be applied together.
   // The payloads point into the Ready's entries.
   struct ApplyRunBuffer {

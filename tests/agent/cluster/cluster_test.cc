@@ -9,6 +9,7 @@
 #include <string>
 #include <thread>
 
+#include "shadekv/store/raft_log_store.h"
 #include "tests/agent/cluster/cluster_fixture.h"
 
 namespace shadekv::cluster_testing {
@@ -463,6 +464,45 @@ TEST_F(ClusterTest, FullRestartKeepsEveryAcknowledgedWrite) {
   Result<int64_t> next = Put(1, "r/next", "v");
   ASSERT_TRUE(next.ok()) << next.status().ToString();
   EXPECT_EQ(*next, 63);
+}
+
+// A member applies committed entries before it writes the batch that carries
+// their commit index (RaftDriver::HandleReady). A SIGKILL in between leaves
+// its store ahead of the commit index in its raft log; it must restart, serve
+// everything it applied, and take new writes.
+TEST_F(ClusterTest, MemberWhoseStoreIsAheadOfItsPersistedCommitRestarts) {
+  StartCluster(3);
+  int leader = WaitForLeader({0, 1, 2}, kElection);
+  ASSERT_GE(leader, 0);
+  for (int n = 0; n < 20; ++n) {
+    ASSERT_TRUE(Put(n % 3, "ahead/" + std::to_string(n), "v").ok());
+  }
+  const int64_t revision = WaitForConvergence({0, 1, 2}, kConverge);
+  const int member = (leader + 1) % 3;
+  Kill(member);
+  {
+    // The raft log as a crash between apply and write could leave it.
+    Result<std::unique_ptr<store::RaftLogStore>> log =
+        store::RaftLogStore::Open(agents_[member].data_dir + "/raft");
+    ASSERT_TRUE(log.ok()) << log.status().ToString();
+    Result<raft::InitialState> initial = (*log)->LoadInitialState();
+    ASSERT_TRUE(initial.ok()) << initial.status().ToString();
+    ASSERT_GT(initial->hard_state.commit, 5u);
+    store::PersistBatch rollback;
+    rollback.hard_state = initial->hard_state;
+    rollback.hard_state->commit = (*log)->FirstIndex();
+    ASSERT_TRUE((*log)->Persist(rollback).ok());
+  }
+  Restart(member);
+  ASSERT_GE(WaitForLeader({0, 1, 2}, kElection), 0);
+  EXPECT_EQ(WaitForConvergence({0, 1, 2}, kConverge), revision);
+  Result<std::map<std::string, KeyValue>> got = GetPrefix(member, "ahead/", true);
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(got->size(), 20u);
+  Result<int64_t> next = Put(member, "ahead/next", "v");
+  ASSERT_TRUE(next.ok()) << next.status().ToString();
+  EXPECT_EQ(*next, revision + 1);
+  EXPECT_EQ(WaitForConvergence({0, 1, 2}, kConverge), revision + 1);
 }
 
 }  // namespace

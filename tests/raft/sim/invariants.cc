@@ -1,6 +1,7 @@
 // Raft safety properties, checked incrementally as the simulated hosts work.
 #include "tests/raft/sim/invariants.h"
 
+#include <algorithm>
 #include <utility>
 
 namespace shadekv::raft::sim {
@@ -58,12 +59,13 @@ void InvariantChecker::OnStart(const SimNode& node) {
     t.max_term = hs.term;
     t.vote = hs.vote;
   }
-  t.commit = hs.commit;
   t.applied = node.applied();
+  t.commit = std::max(hs.commit, t.applied);
+  t.announced_commit = t.commit;
   t.leader = false;
-  if (t.applied > t.commit) {
-    Fail("AppliedWithinCommit", "node " + N(node.id()) + " restarted with applied " + N(t.applied) +
-                                    " beyond its durable commit " + N(t.commit));
+  if (t.applied > node.storage().LastIndex()) {
+    Fail("AppliedWithinLog", "node " + N(node.id()) + " restarted with applied " + N(t.applied) +
+                                 " beyond its durable last index " + N(node.storage().LastIndex()));
   }
 }
 
@@ -98,6 +100,9 @@ void InvariantChecker::OnReady(const SimNode& node, const Ready& ready) {
                               " does not ask for sync");
   }
   if (ready.hard_state.has_value()) CheckHardState(node, *ready.hard_state, "persists");
+  Track& track = tracks_[node.id()];
+  track.announced_commit =
+      std::max(track.commit, ready.hard_state.has_value() ? ready.hard_state->commit : 0);
   if (!ready.snapshot.empty() && ready.snapshot.meta.index < prev.commit) {
     Fail("SnapshotNeverRollsBackCommit", "node " + N(node.id()) + " installs snapshot at " +
                                              N(ready.snapshot.meta.index) + " below its commit " +
@@ -274,9 +279,17 @@ void InvariantChecker::OnApply(const SimNode& node, const Entry& entry,
     Fail("AppliedInOrder", "node " + N(node.id()) + " applies entry " + N(entry.index) +
                                " after applying " + N(t.applied));
   }
-  if (entry.index > t.commit) {
+  if (entry.index > std::max(t.commit, t.announced_commit)) {
     Fail("AppliedWithinCommit", "node " + N(node.id()) + " applies entry " + N(entry.index) +
-                                    " beyond its commit " + N(t.commit));
+                                    " beyond its commit " +
+                                    N(std::max(t.commit, t.announced_commit)));
+  }
+  const uint64_t held = TermAt(node.storage(), entry.index);
+  if (held != entry.term) {
+    Fail("AppliedEntryInLog", "node " + N(node.id()) + " applies entry " + N(entry.index) +
+                                  " of term " + N(entry.term) + " while its log holds " +
+                                  (held == 0 ? std::string("nothing") : "term " + N(held)) +
+                                  " there");
   }
   t.applied = entry.index;
   CheckApplied(node, entry.index, entry.term, entry.type, entry.data);

@@ -20,7 +20,14 @@
 //  - CommittedEntryNeverOverwritten / SnapshotNeverRollsBackCommit /
 //    LeaderAppendOnly (a leader never rewrites its own log, §5.3).
 //  - AppliedInOrder / AppliedWithinCommit: per incarnation, applied grows one
-//    entry at a time and never passes the node's commit index.
+//    entry at a time and never passes the commit index the node has announced
+//    (in the batch being performed: entries may be applied before the batch
+//    carrying their commit is persisted).
+//  - AppliedEntryInLog: a node applies only an entry its own log holds, with
+//    the same term (an entry applied ahead of its batch's write must not be
+//    one that batch replaces).
+//  - AppliedWithinLog: a node restarts with applied at most its durable last
+//    index; it may exceed the durable commit (the node takes it as commit).
 //  - TermNeverDecreases / VoteStable / CommitNeverDecreases: per member, even
 //    across crashes (the hard state must be synced before it is relied on).
 //  - ReadyMustSync: a batch with entries or a new term or vote asks for sync.
@@ -98,9 +105,10 @@ class InvariantChecker : public ReadyObserver {
  private:
   struct Track {  // what the checker remembers about one member
     uint64_t max_term = 0;
-    NodeId vote = kNoNode;  // vote in max_term
-    uint64_t commit = 0;    // this incarnation
-    uint64_t applied = 0;   // this incarnation
+    NodeId vote = kNoNode;          // vote in max_term
+    uint64_t commit = 0;            // this incarnation
+    uint64_t announced_commit = 0;  // commit in the batch being performed
+    uint64_t applied = 0;           // this incarnation
     bool leader = false;
     uint64_t leader_term = 0;
   };

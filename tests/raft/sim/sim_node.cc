@@ -184,6 +184,13 @@ void SimNode::HandleReady(Ready ready, ReadyObserver* observer, std::vector<Mess
   observer->OnReady(*this, ready);
   if (ready.soft_state.has_value()) soft_state_ = *ready.soft_state;
 
+  // 0. Committed entries the log already holds are applied first, as the
+  // agent's driver does (Ready allows it). Their apply writes queue ahead of
+  // this batch's, so a crash can keep them and lose the hard state that
+  // carries their commit: restart must cope with applied > commit.
+  const size_t apply_first = AppliableBeforePersist(ready, live_.log.LastIndex());
+  for (size_t i = 0; i < apply_first; ++i) ApplyEntry(ready.committed_entries[i], observer);
+
   // 1. Persist: snapshot, entries, hard state; sync when asked.
   if (!ready.snapshot.empty()) {
     Result<std::vector<AppliedEntry>> image = DecodeImage(ready.snapshot.data);
@@ -211,7 +218,9 @@ void SimNode::HandleReady(Ready ready, ReadyObserver* observer, std::vector<Mess
     observer->OnRestore(*this, ready.snapshot.meta, live_.state_machine);
     removed_self_ = !ContainsNode(live_.log.conf_state(), id_);
   }
-  for (const Entry& entry : ready.committed_entries) ApplyEntry(entry, observer);
+  for (size_t i = apply_first; i < ready.committed_entries.size(); ++i) {
+    ApplyEntry(ready.committed_entries[i], observer);
+  }
   for (const ReadState& rs : ready.read_states) observer->OnReadState(*this, rs);
 
   // 4. Acknowledge.

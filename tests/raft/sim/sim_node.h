@@ -1,8 +1,10 @@
 // One member of the simulated cluster: a real RawNode, its host loop, and a
 // storage model that knows which writes are synced.
 //
-// The host performs each Ready exactly in the documented order (persist, sync
-// if asked, send, apply, advance). Every write the host makes (log entries,
+// The host performs each Ready in the documented order (persist, sync if
+// asked, send, apply, advance), except that it applies the committed entries
+// its log already holds first, as the Ready contract allows and the agent
+// does. Every write the host makes (log entries,
 // hard state, snapshot install, apply, compaction) goes to the live storage the
 // RawNode reads and is queued as an unsynced write. A sync makes all queued
 // writes durable, in order, like a write-ahead log with fsync. A crash keeps

@@ -93,6 +93,12 @@ struct ReadState {
 //      `committed_entries` in order (calling ApplyConfChange for conf changes).
 //      Serve `read_states` once their index is applied.
 //   4. Call Advance() with this Ready.
+// One exception to the order: the prefix of `committed_entries` that
+// AppliableBeforePersist() counts may be applied before step 1. Those entries
+// are committed and already in the host's stable log exactly as they are, so
+// nothing in this batch can change them; applying them first answers their
+// clients one disk write earlier. The state machine may then get ahead of the
+// persisted commit index; Create() accepts that (see Config::applied).
 struct Ready {
   std::optional<SoftState> soft_state;   // set when it changed since the last Ready
   std::optional<HardState> hard_state;   // set when it changed since the last Ready
@@ -109,9 +115,13 @@ struct Config {
   // Ticks without hearing a leader before a follower campaigns; the actual
   // timeout is randomized in [election_tick, 2*election_tick) (§5.2).
   int election_tick = 10;
-  int heartbeat_tick = 1;                 // ticks between leader heartbeats
-  const Storage* storage = nullptr;       // not owned; must outlive the RawNode
-  uint64_t applied = 0;                   // index the host's state machine has already applied
+  int heartbeat_tick = 1;            // ticks between leader heartbeats
+  const Storage* storage = nullptr;  // not owned; must outlive the RawNode
+  // Index the host's state machine has already applied. It may exceed the
+  // persisted commit index (entries applied before their batch's hard state
+  // was written, see Ready) but not the stable log's last index: a state
+  // machine applies only committed entries, so the node takes it as commit.
+  uint64_t applied = 0;
   uint64_t max_size_per_msg = 1 << 20;    // bytes of entries in one kApp
   int max_inflight_msgs = 256;            // kApp messages in flight per follower
   uint64_t max_proposal_bytes = 2 << 20;  // Propose rejects larger data
@@ -141,6 +151,14 @@ struct NodeStatus {
   NodeId lead_transferee = kNoNode;
   std::map<NodeId, Progress> progress;  // only on the leader
 };
+
+// How many leading entries of ready.committed_entries the host may apply
+// before persisting `ready` (see Ready), given the last index its stable log
+// holds before this batch. Those are the entries at or below that index and
+// below the first entry the batch writes (a batch may replace a suffix of the
+// stable log). None when the batch installs a snapshot; the count stops
+// before the first conf change, which is applied in the documented order.
+size_t AppliableBeforePersist(const Ready& ready, uint64_t stable_last_index);
 
 class RawNode {
  public:
