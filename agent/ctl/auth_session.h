@@ -1,14 +1,16 @@
-// The global --user/--password flags: authenticate once, before the command
-// runs, and hand back the token every request then carries in its
-// Authorization header (GatewayOptions::auth_token).
+// The global --user/--password flags: authenticate before the command runs,
+// and hand back the token every request then carries in its Authorization
+// header (GatewayOptions::auth), able to log in again when it expires.
 #pragma once
 
 #include <istream>
+#include <memory>
 #include <ostream>
 #include <string>
 
 #include "agent/ctl/flags.h"
 #include "agent/ctl/gateway_client.h"
+#include "agent/ctl/renewable_token.h"
 #include "shadekv/common/status.h"
 
 namespace shadekv::ctl {
@@ -18,16 +20,19 @@ std::vector<FlagSpec> AuthFlagSpecs();
 
 // Does what etcdctl's client does for --user/--password:
 // - --user and --password default to $ETCDCTL_USER and $ETCDCTL_PASSWORD;
-// - no --user: "" (no token);
+// - no --user: null (no token);
 // - a name without a password: asks "Password: " (AskPassword, on `in` and
 //   `out`), then authenticates;
-// - POST /v3/auth/authenticate through `client` (which has no token): the
-//   token; "" when the server answers that authentication is not enabled
-//   (clientv3 ignores that error too).
+// - POST /v3/auth/authenticate to `options`' endpoints (without a token):
+//   the token, which logs in the same way again when a request is refused
+//   because it expired (the password is kept in memory for that, as
+//   clientv3 keeps it); null when the server answers that authentication
+//   is not enabled (clientv3 ignores that error too).
 // Fails with the server's error ("etcdserver: authentication failed, invalid
 // user ID or password"), or the connection error; etcdctl exits 2 for both.
 // The password never appears in the returned status.
-Result<std::string> AuthTokenForFlags(const ParsedFlags& flags, const GatewayClient& client,
-                                      std::istream& in, std::ostream& out);
+Result<std::shared_ptr<RenewableToken>> LoginForFlags(const ParsedFlags& flags,
+                                                      const GatewayOptions& options,
+                                                      std::istream& in, std::ostream& out);
 
 }  // namespace shadekv::ctl

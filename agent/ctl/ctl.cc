@@ -311,14 +311,14 @@ int RunShadectl(const std::vector<std::string>& args, std::istream& in, std::ost
   if (IsAuthCommandGroup(command->path[0])) format = OutputFormat::kSimple;
   if (!format.ok()) return Error(err, kExitBadFeature, format.status().message());
 
-  // --user: authenticate once; every request, streams included, then carries
-  // the token (etcdctl exits 2 when this fails, like a failed dial).
-  // Not for audit (local files) nor shadow (a shadow has no auth API; its
-  // auth routes answer read-only errors).
+  // --user: authenticate first; every request, streams included, then carries
+  // the token, renewed when it expires (etcdctl exits 2 when the first login
+  // fails, like a failed dial). Not for audit (local files) nor shadow (a
+  // shadow has no auth API; its auth routes answer read-only errors).
   if (command->path[0] != "audit" && command->path[0] != "shadow") {
-    Result<std::string> token = AuthTokenForFlags(flags, GatewayClient(options), in, out);
-    if (!token.ok()) return Error(err, kExitBadConnection, token.status().message());
-    options.auth_token = std::move(token).value();
+    Result<std::shared_ptr<RenewableToken>> auth = LoginForFlags(flags, options, in, out);
+    if (!auth.ok()) return Error(err, kExitBadConnection, auth.status().message());
+    options.auth = std::move(auth).value();
   }
 
   GatewayClient client(std::move(options));

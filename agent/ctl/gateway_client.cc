@@ -78,15 +78,32 @@ Status GatewayErrorFromResponse(const std::string& endpoint, std::string_view pa
                           (text.empty() ? "" : " (" + text + ")"));
 }
 
+std::string GatewayClient::Token() const {
+  return options_.auth == nullptr ? std::string() : options_.auth->Current();
+}
+
+bool GatewayClient::RenewAfter(Status* refusal, std::string* token) const {
+  // A request sent without a token was not refused for it.
+  if (options_.auth == nullptr || token->empty() || !IsInvalidAuthToken(*refusal)) return false;
+  Result<std::string> renewed = options_.auth->Renew(*token);
+  if (!renewed.ok()) {
+    *refusal = renewed.status().WithContext("logging in again after the token expired");
+    return false;
+  }
+  *token = std::move(renewed).value();
+  return true;
+}
+
 Result<Poco::JSON::Object::Ptr> GatewayClient::Attempt(const std::string& endpoint,
                                                        std::string_view path,
                                                        const std::string& body,
+                                                       const std::string& token,
                                                        bool* connected) const {
   *connected = false;
   SHADEKV_ASSIGN_OR_RETURN(std::unique_ptr<Poco::Net::HTTPClientSession> owned,
                            NewPostSession(endpoint, options_, options_.command_timeout));
   Poco::Net::HTTPClientSession& session = *owned;
-  SHADEKV_RETURN_IF_ERROR(SendPost(session, endpoint, options_, path, body, connected));
+  SHADEKV_RETURN_IF_ERROR(SendPost(session, endpoint, token, path, body, connected));
   Poco::Net::HTTPResponse response;
   std::string text;
   try {
@@ -112,10 +129,22 @@ Result<Poco::JSON::Object::Ptr> GatewayClient::Attempt(const std::string& endpoi
 Result<Poco::JSON::Object::Ptr> GatewayClient::Call(std::string_view path,
                                                     const Poco::JSON::Object::Ptr& body) const {
   const std::string text = Stringify(body);
+  std::string token = Token();
+  Result<Poco::JSON::Object::Ptr> result = CallAnyEndpoint(path, text, token);
+  if (result.ok()) return result;
+  // A refused request changed nothing, so sending it again is safe.
+  Status refusal = result.status();
+  if (!RenewAfter(&refusal, &token)) return refusal;
+  return CallAnyEndpoint(path, text, token);
+}
+
+Result<Poco::JSON::Object::Ptr> GatewayClient::CallAnyEndpoint(std::string_view path,
+                                                               const std::string& text,
+                                                               const std::string& token) const {
   std::vector<std::string> failures;
   for (const std::string& endpoint : options_.endpoints) {
     bool connected = false;
-    Result<Poco::JSON::Object::Ptr> result = Attempt(endpoint, path, text, &connected);
+    Result<Poco::JSON::Object::Ptr> result = Attempt(endpoint, path, text, token, &connected);
     if (result.ok() || connected) return result;
     if (result.status().code() == StatusCode::kInvalidArgument) return result.status();
     failures.push_back(result.status().message());
@@ -133,8 +162,14 @@ Result<Poco::JSON::Object::Ptr> GatewayClient::Call(std::string_view path,
 
 Result<Poco::JSON::Object::Ptr> GatewayClient::CallEndpoint(
     const std::string& endpoint, std::string_view path, const Poco::JSON::Object::Ptr& body) const {
+  const std::string text = Stringify(body);
+  std::string token = Token();
   bool connected = false;
-  return Attempt(endpoint, path, Stringify(body), &connected);
+  Result<Poco::JSON::Object::Ptr> result = Attempt(endpoint, path, text, token, &connected);
+  if (result.ok()) return result;
+  Status refusal = result.status();
+  if (!RenewAfter(&refusal, &token)) return refusal;
+  return Attempt(endpoint, path, text, token, &connected);
 }
 
 }  // namespace shadekv::ctl

@@ -26,6 +26,7 @@
 
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,7 @@
 #include <Poco/Net/Context.h>
 
 #include "agent/ctl/cancel_token.h"
+#include "agent/ctl/renewable_token.h"
 #include "shadekv/common/status.h"
 
 namespace shadekv::ctl {
@@ -42,9 +44,12 @@ struct GatewayOptions {
   std::vector<std::string> endpoints = {"127.0.0.1:2379"};
   std::chrono::nanoseconds dial_timeout = std::chrono::seconds(2);
   std::chrono::nanoseconds command_timeout = std::chrono::seconds(5);
-  // Sent as the `Authorization` header of every request, streams included
-  // (etcd's gateway takes the bare token, no "Bearer"); empty: no header.
-  std::string auth_token;
+  // The caller's token, sent as the `Authorization` header of every
+  // request, streams included (etcd's gateway takes the bare token, no
+  // "Bearer"); null or empty: no header. A request refused because the
+  // token expired logs in again through it and is sent once more, as
+  // clientv3 does. Copies of these options share it.
+  std::shared_ptr<RenewableToken> auth;
   // TLS client context (agent/api/tls_context.h) for https:// endpoints, and
   // for endpoints without a scheme when set (etcdctl: TLS flags make bare
   // endpoints TLS; http:// stays plain). Null: no TLS.
@@ -69,7 +74,9 @@ class GatewayClient {
   const GatewayOptions& options() const { return options_; }
 
   // POSTs `body` to `path` (e.g. "/v3/kv/range") on the first endpoint that
-  // accepts a connection. On success, the parsed response object. On failure:
+  // accepts a connection (again with a new token when the first was refused
+  // as expired, see GatewayOptions::auth). On success, the parsed response
+  // object. On failure:
   // the gateway's error (its `code` and `message`); DeadlineExceeded
   // "context deadline exceeded" when the answer did not come within
   // command_timeout; DeadlineExceeded naming every endpoint and why each failed
@@ -83,7 +90,8 @@ class GatewayClient {
 
   // POSTs `body` (raw text: a streaming endpoint takes several JSON objects
   // back to back) to `path` on the first endpoint that accepts a connection
-  // and reads the newline-delimited answer until one of:
+  // and reads the newline-delimited answer (opened again with a new token
+  // when refused as expired before any result) until one of:
   // - the server ends the stream, or `on_result` returns false: OK;
   // - `cancel` (may be null) is stopped, from any thread: Cancelled carrying
   //   the token's reason; the socket is shut down to wake the read;
@@ -101,13 +109,27 @@ class GatewayClient {
                                                const Poco::JSON::Object::Ptr& body) const;
 
  private:
+  // The token to send now ("": none).
+  std::string Token() const;
+  // Whether a request sent with a token was refused for it and a new one
+  // can be had; then *token becomes the one to retry with. A failed login
+  // replaces *refusal with the login's error.
+  bool RenewAfter(Status* refusal, std::string* token) const;
+
+  Result<Poco::JSON::Object::Ptr> CallAnyEndpoint(std::string_view path, const std::string& body,
+                                                  const std::string& token) const;
+  Status StreamAnyEndpoint(std::string_view path, const std::string& body,
+                           std::chrono::nanoseconds receive_timeout, CancelToken* cancel,
+                           const StreamHandler& on_result, const std::string& token) const;
+
   // Sets *connected to whether the request got as far as being sent.
   Result<Poco::JSON::Object::Ptr> Attempt(const std::string& endpoint, std::string_view path,
-                                          const std::string& body, bool* connected) const;
+                                          const std::string& body, const std::string& token,
+                                          bool* connected) const;
 
   Status StreamFrom(const std::string& endpoint, std::string_view path, const std::string& body,
-                    std::chrono::nanoseconds receive_timeout, CancelToken* cancel,
-                    const StreamHandler& on_result, bool* connected) const;
+                    const std::string& token, std::chrono::nanoseconds receive_timeout,
+                    CancelToken* cancel, const StreamHandler& on_result, bool* connected) const;
 
   GatewayOptions options_;
 };

@@ -46,14 +46,14 @@ Result<std::unique_ptr<Poco::Net::HTTPClientSession>> NewPostSession(
 }
 
 Status SendPost(Poco::Net::HTTPClientSession& session, const std::string& endpoint,
-                const GatewayOptions& options, std::string_view path, const std::string& body,
+                const std::string& token, std::string_view path, const std::string& body,
                 bool* connected) {
   *connected = false;
   Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, std::string(path),
                                  Poco::Net::HTTPMessage::HTTP_1_1);
   request.setContentType("application/json");
   request.setContentLength(static_cast<std::streamsize>(body.size()));
-  if (!options.auth_token.empty()) request.set("Authorization", options.auth_token);
+  if (!token.empty()) request.set("Authorization", token);
   try {
     std::ostream& out = session.sendRequest(request);
     *connected = true;

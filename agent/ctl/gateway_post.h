@@ -27,13 +27,13 @@ Result<std::unique_ptr<Poco::Net::HTTPClientSession>> NewPostSession(
     std::chrono::nanoseconds receive_timeout);
 
 // Connects and sends a POST of the JSON text `body` to `path`, with
-// options.auth_token as the Authorization header when set. Sets
+// `token` as the Authorization header when not empty. Sets
 // *connected once the request line and headers went out (from then on a
 // write may have applied, so the caller must not try another endpoint).
 // Unavailable, worded by whether it connected, when dialling or sending
 // fails or times out.
 Status SendPost(Poco::Net::HTTPClientSession& session, const std::string& endpoint,
-                const GatewayOptions& options, std::string_view path, const std::string& body,
+                const std::string& token, std::string_view path, const std::string& body,
                 bool* connected);
 
 }  // namespace shadekv::ctl

@@ -39,15 +39,15 @@ Status CancelledBy(CancelToken* cancel) {
 }  // namespace
 
 Status GatewayClient::StreamFrom(const std::string& endpoint, std::string_view path,
-                                 const std::string& body, std::chrono::nanoseconds receive_timeout,
-                                 CancelToken* cancel, const StreamHandler& on_result,
-                                 bool* connected) const {
+                                 const std::string& body, const std::string& token,
+                                 std::chrono::nanoseconds receive_timeout, CancelToken* cancel,
+                                 const StreamHandler& on_result, bool* connected) const {
   *connected = false;
   SHADEKV_ASSIGN_OR_RETURN(std::unique_ptr<Poco::Net::HTTPClientSession> owned,
                            NewPostSession(endpoint, options_, receive_timeout));
   Poco::Net::HTTPClientSession& session = *owned;
   if (cancel != nullptr && cancel->stopped()) return CancelledBy(cancel);
-  SHADEKV_RETURN_IF_ERROR(SendPost(session, endpoint, options_, path, body, connected));
+  SHADEKV_RETURN_IF_ERROR(SendPost(session, endpoint, token, path, body, connected));
   // From here on the socket exists: a Stop() from another thread wakes the read.
   // TCP-level, never TLS-level: the reading thread owns the TLS state.
   ScopedCancelHook hook(cancel, [&session] { tls::ShutdownConnection(session.socket()); });
@@ -91,11 +91,28 @@ Status GatewayClient::StreamFrom(const std::string& endpoint, std::string_view p
 Status GatewayClient::Stream(std::string_view path, const std::string& body,
                              std::chrono::nanoseconds receive_timeout, CancelToken* cancel,
                              const StreamHandler& on_result) const {
+  std::string token = Token();
+  bool delivered = false;
+  const StreamHandler noting = [&](const Poco::JSON::Object::Ptr& result) {
+    delivered = true;
+    return on_result(result);
+  };
+  Status status = StreamAnyEndpoint(path, body, receive_timeout, cancel, noting, token);
+  // Opened again only when refused before any result: a stream that already
+  // delivered would deliver those results twice.
+  if (status.ok() || delivered || !RenewAfter(&status, &token)) return status;
+  return StreamAnyEndpoint(path, body, receive_timeout, cancel, on_result, token);
+}
+
+Status GatewayClient::StreamAnyEndpoint(std::string_view path, const std::string& body,
+                                        std::chrono::nanoseconds receive_timeout,
+                                        CancelToken* cancel, const StreamHandler& on_result,
+                                        const std::string& token) const {
   std::string reasons;
   for (const std::string& endpoint : options_.endpoints) {
     bool connected = false;
     Status status =
-        StreamFrom(endpoint, path, body, receive_timeout, cancel, on_result, &connected);
+        StreamFrom(endpoint, path, body, token, receive_timeout, cancel, on_result, &connected);
     if (status.ok() || connected || status.code() == StatusCode::kInvalidArgument ||
         status.code() == StatusCode::kCancelled) {
       return status;

@@ -392,6 +392,31 @@ TEST_P(AuthE2eTest, StreamsCarryTheToken) {
   EXPECT_EQ(denied.err, "Error: etcdserver: permission denied\n");
 }
 
+// Servers whose tokens expire 2 s after they are issued (etcd: after their
+// last use), so a command can outlive its token.
+class AuthTokenExpiryTest : public AuthE2eTest {};
+
+INSTANTIATE_TEST_SUITE_P(ShortTokens, AuthTokenExpiryTest,
+                         ::testing::Values(EtcdAuthServer({"--auth-token-ttl=2"}),
+                                           ShadekvAuthServer(SHADEKV_PATH, {"--auth-token-ttl=2"})),
+                         FactoryName);
+
+// Like clientv3, shadectl logs in again when a request is refused because its
+// token expired, and sends it once more: a lock held past the token's life
+// is still released (the delete and the revoke go out after it expired),
+// with nothing on stderr.
+TEST_P(AuthTokenExpiryTest, ALockHeldPastTheTokensLifeIsStillReleased) {
+  SetUpRbac();
+  ProcessResult lock =
+      Shadectl(Join(kAlice, {"lock", "/ylock", "--", "sh", "-c", "sleep 4; echo held"}));
+  EXPECT_EQ(lock.exit_code, 0) << lock.err;
+  EXPECT_EQ(lock.out, "held\n");
+  EXPECT_EQ(lock.err, "");
+  ExpectOut(Join(kRoot, {"get", "/ylock", "--prefix", "--keys-only"}), "");
+  // A fresh command after the expiry logs in afresh, as always.
+  ExpectOut(Join(kAlice, {"get", "/app/k1", "--print-value-only"}), "v1\n");
+}
+
 TEST_P(AuthE2eTest, AuthStatusReportsTheStateOrSaysTheServerHasNone) {
   if (!server_->has_auth_status()) {
     ProcessResult r = Shadectl({"auth", "status"});

@@ -30,13 +30,17 @@ Result<std::unique_ptr<AuthTestServer>> Wrap(Result<std::unique_ptr<EtcdProcess>
 
 }  // namespace
 
-AuthServerFactory EtcdAuthServer() {
-  return {"Etcd", [] { return Wrap(EtcdProcess::Start("auth", kStartDeadline), false); }};
+AuthServerFactory EtcdAuthServer(std::vector<std::string> extra_flags) {
+  return {"Etcd", [extra_flags] {
+            return Wrap(EtcdProcess::Start("auth", kStartDeadline, extra_flags), false);
+          }};
 }
 
-AuthServerFactory ShadekvAuthServer(const std::string& binary) {
-  return {"Shadekv", [binary] {
-            return Wrap(EtcdProcess::StartShadekv(binary, "auth", kStartDeadline), true);
+AuthServerFactory ShadekvAuthServer(const std::string& binary,
+                                    std::vector<std::string> extra_flags) {
+  return {"Shadekv", [binary, extra_flags] {
+            return Wrap(EtcdProcess::StartShadekv(binary, "auth", kStartDeadline, extra_flags),
+                        true);
           }};
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "shadekv/common/status.h"
 #include "tests/agent/ctl/etcd_fixture.h"
@@ -34,10 +35,11 @@ struct AuthServerFactory {
 // gtest prints a parameter by its name.
 inline void PrintTo(const AuthServerFactory& factory, std::ostream* os) { *os << factory.name; }
 
-// etcd 3.4 from PATH.
-AuthServerFactory EtcdAuthServer();
+// etcd 3.4 from PATH, with `extra_flags` after the standard ones.
+AuthServerFactory EtcdAuthServer(std::vector<std::string> extra_flags = {});
 
 // The shadekv agent at `binary`, started like EtcdProcess::StartShadekv.
-AuthServerFactory ShadekvAuthServer(const std::string& binary);
+AuthServerFactory ShadekvAuthServer(const std::string& binary,
+                                    std::vector<std::string> extra_flags = {});
 
 }  // namespace shadekv::ctl::testing

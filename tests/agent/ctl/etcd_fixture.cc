@@ -200,43 +200,44 @@ bool Healthy(int port) {
 
 }  // namespace
 
-Result<std::unique_ptr<EtcdProcess>> EtcdProcess::Start(const std::string& name,
-                                                        std::chrono::milliseconds deadline) {
+Result<std::unique_ptr<EtcdProcess>> EtcdProcess::Start(
+    const std::string& name, std::chrono::milliseconds deadline,
+    const std::vector<std::string>& extra_flags) {
   std::string etcd = FindInPath("etcd");
   if (etcd.empty() || FindInPath("etcdctl").empty()) {
     return Status::FailedPrecondition(
         "etcd/etcdctl not found in PATH: these tests compare shadectl with a real etcd 3.4; "
         "run scripts/deps.sh (it installs etcd-server and etcd-client)");
   }
-  return StartWithRetries(ServerKind::kEtcd, etcd, name, deadline);
+  return StartWithRetries(ServerKind::kEtcd, etcd, name, deadline, extra_flags);
 }
 
-Result<std::unique_ptr<EtcdProcess>> EtcdProcess::StartShadekv(const std::string& binary,
-                                                               const std::string& name,
-                                                               std::chrono::milliseconds deadline) {
+Result<std::unique_ptr<EtcdProcess>> EtcdProcess::StartShadekv(
+    const std::string& binary, const std::string& name, std::chrono::milliseconds deadline,
+    const std::vector<std::string>& extra_flags) {
   if (access(binary.c_str(), X_OK) != 0) {
     return Status::FailedPrecondition("shadekv binary not found or not executable: " + binary);
   }
-  return StartWithRetries(ServerKind::kShadekv, binary, name, deadline);
+  return StartWithRetries(ServerKind::kShadekv, binary, name, deadline, extra_flags);
 }
 
 Result<std::unique_ptr<EtcdProcess>> EtcdProcess::StartWithRetries(
     ServerKind kind, const std::string& binary, const std::string& name,
-    std::chrono::milliseconds deadline) {
+    std::chrono::milliseconds deadline, const std::vector<std::string>& extra_flags) {
   // A port picked free may be taken before the server binds it: retry a few times.
   Status last;
   for (int attempt = 0; attempt < 3; ++attempt) {
-    Result<std::unique_ptr<EtcdProcess>> started = TryStart(kind, binary, name, deadline);
+    Result<std::unique_ptr<EtcdProcess>> started =
+        TryStart(kind, binary, name, deadline, extra_flags);
     if (started.ok()) return started;
     last = started.status();
   }
   return last;
 }
 
-Result<std::unique_ptr<EtcdProcess>> EtcdProcess::TryStart(ServerKind kind,
-                                                           const std::string& binary,
-                                                           const std::string& name,
-                                                           std::chrono::milliseconds deadline) {
+Result<std::unique_ptr<EtcdProcess>> EtcdProcess::TryStart(
+    ServerKind kind, const std::string& binary, const std::string& name,
+    std::chrono::milliseconds deadline, const std::vector<std::string>& extra_flags) {
   std::unique_ptr<EtcdProcess> p(new EtcdProcess);
   SHADEKV_ASSIGN_OR_RETURN(p->client_port_, PickFreePort());
   SHADEKV_ASSIGN_OR_RETURN(p->peer_port_, PickFreePort());
@@ -270,6 +271,7 @@ Result<std::unique_ptr<EtcdProcess>> EtcdProcess::TryStart(ServerKind kind,
                                    name + "=" + peer,
                                    "--initial-cluster-token",
                                    name + "-token"};
+  args.insert(args.end(), extra_flags.begin(), extra_flags.end());
   p->args_ = std::move(args);
   p->program_ = program;
   p->client_url_ = client;

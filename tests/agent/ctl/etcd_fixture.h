@@ -86,12 +86,14 @@ enum class ServerKind { kEtcd, kShadekv };
 // the data directory (also when start-up failed).
 class EtcdProcess {
  public:
-  static Result<std::unique_ptr<EtcdProcess>> Start(const std::string& name,
-                                                    std::chrono::milliseconds deadline);
+  // `extra_flags` go after the standard ones (e.g. {"--auth-token-ttl", "2"}).
+  static Result<std::unique_ptr<EtcdProcess>> Start(
+      const std::string& name, std::chrono::milliseconds deadline,
+      const std::vector<std::string>& extra_flags = {});
   // The same for the shadekv daemon at `binary` (a path).
-  static Result<std::unique_ptr<EtcdProcess>> StartShadekv(const std::string& binary,
-                                                           const std::string& name,
-                                                           std::chrono::milliseconds deadline);
+  static Result<std::unique_ptr<EtcdProcess>> StartShadekv(
+      const std::string& binary, const std::string& name, std::chrono::milliseconds deadline,
+      const std::vector<std::string>& extra_flags = {});
   ~EtcdProcess();
   EtcdProcess(const EtcdProcess&) = delete;
   EtcdProcess& operator=(const EtcdProcess&) = delete;
@@ -110,13 +112,13 @@ class EtcdProcess {
 
  private:
   EtcdProcess() = default;
-  static Result<std::unique_ptr<EtcdProcess>> StartWithRetries(ServerKind kind,
-                                                               const std::string& binary,
-                                                               const std::string& name,
-                                                               std::chrono::milliseconds deadline);
+  static Result<std::unique_ptr<EtcdProcess>> StartWithRetries(
+      ServerKind kind, const std::string& binary, const std::string& name,
+      std::chrono::milliseconds deadline, const std::vector<std::string>& extra_flags);
   static Result<std::unique_ptr<EtcdProcess>> TryStart(ServerKind kind, const std::string& binary,
                                                        const std::string& name,
-                                                       std::chrono::milliseconds deadline);
+                                                       std::chrono::milliseconds deadline,
+                                                       const std::vector<std::string>& extra_flags);
 
   // Forks and execs args_, then polls /health until `deadline`.
   Status Launch(std::chrono::milliseconds deadline, bool truncate_log);
